@@ -1,0 +1,112 @@
+//! Getting the builds: from a saved response, or from the API page by page, polling
+//! while `--wait` asks for a build that has not finished.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::client::{Client, MAX_BODY};
+use crate::config::{Config, Source};
+use crate::error::Error;
+use crate::model::{self, Page};
+use crate::rules::{self, History, RuleConfig};
+
+/// Builds asked for per request; the server may send fewer.
+pub const PER_PAGE: u32 = 100;
+/// A server that keeps sending new builds cannot keep the gate paging for ever.
+pub const MAX_PAGES: u32 = 200;
+
+/// The builds the rules need, from wherever the config says. `log` gets the lines meant
+/// for stderr: wait progress, and each request with `--verbose`.
+pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Error> {
+    match &config.source {
+        Source::Saved(path) => load_saved(path.as_deref()),
+        Source::Api(api) => {
+            let client = Client::new(api, config.verbose)?;
+            let deadline = (!config.wait.is_zero()).then(|| Instant::now() + config.wait);
+            loop {
+                let history = collect(|n| client.page(n, PER_PAGE, deadline, log), &config.rules)?;
+                let (Some(awaited), Some(deadline)) =
+                    (rules::awaited(&history.builds, &config.rules), deadline)
+                else {
+                    return Ok(history);
+                };
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(history);
+                }
+                let left_text = humantime::format_duration(Duration::from_secs(left.as_secs()));
+                log(&format!("waiting for {awaited}, {left_text} left"));
+                std::thread::sleep(config.poll_interval.min(left));
+            }
+        }
+    }
+}
+
+/// Reads a saved response from a file, or stdin when `path` is `None`.
+pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
+    let mut bytes = Vec::new();
+    let (read, name) = match path {
+        Some(path) => (
+            std::fs::File::open(path).and_then(|f| f.take(MAX_BODY + 1).read_to_end(&mut bytes)),
+            path.display().to_string(),
+        ),
+        None => (
+            std::io::stdin()
+                .lock()
+                .take(MAX_BODY + 1)
+                .read_to_end(&mut bytes),
+            "stdin".to_string(),
+        ),
+    };
+    read.map_err(|e| Error::Usage(format!("--input: cannot read {name}: {e}")))?;
+    if bytes.len() as u64 > MAX_BODY {
+        return Err(Error::Response(format!(
+            "--input: {name} is over the {} MiB limit",
+            MAX_BODY >> 20
+        )));
+    }
+    let page = model::parse_page_slice(&bytes)?;
+    let mut history = History::default();
+    absorb(&mut history, &mut HashSet::new(), page);
+    Ok(history)
+}
+
+/// Adds a page's builds not seen before; the first page also gives the API's counts.
+/// Returns whether the page brought anything new.
+fn absorb(history: &mut History, seen: &mut HashSet<String>, page: Page) -> bool {
+    if seen.is_empty() {
+        (history.total, history.finished, history.successful) =
+            (page.total, page.finished, page.successful);
+    }
+    let before = history.builds.len();
+    history.builds.extend(
+        page.builds
+            .into_iter()
+            .filter(|b| seen.insert(b.id.clone())),
+    );
+    history.builds.len() > before
+}
+
+/// Pages through the list until the rules have what they need, the list ends, or a page
+/// brings nothing new (a server that ignores `page`). Builds are never counted twice.
+pub fn collect(
+    mut get_page: impl FnMut(u32) -> Result<Page, Error>,
+    rules: &RuleConfig,
+) -> Result<History, Error> {
+    let mut history = History::default();
+    let mut seen = HashSet::new();
+    for number in 1..=MAX_PAGES {
+        let page = get_page(number)?;
+        let total = page.total;
+        let nothing_new = !absorb(&mut history, &mut seen, page);
+        let listed_all = total.is_some_and(|t| history.builds.len() as u64 >= t);
+        if nothing_new || listed_all || !rules::needs_more(&history.builds, rules) {
+            return Ok(history);
+        }
+    }
+    Err(Error::Response(format!(
+        "the API was still sending new builds after {MAX_PAGES} pages of {PER_PAGE}; gave up"
+    )))
+}

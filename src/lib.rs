@@ -1,0 +1,16 @@
+//! servicestage-gate: judges the recent builds of a Huawei Cloud ServiceStage build job.
+//!
+//! The library decides and renders; it never prints. `main` is the only place that writes
+//! to stdout, stderr or files and picks the exit code.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod encoding;
+pub mod error;
+pub mod fetch;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod signing;

@@ -1,0 +1,618 @@
+//! The binary judging saved responses (`--input`): verdicts, exit codes, reports,
+//! annotations and usage errors, as a user or a pipeline sees them.
+
+mod common;
+
+use common::{example, gate, run, run_with_stdin};
+use serde_json::Value;
+
+#[test]
+fn passing_example_exits_0_with_the_contract_json() {
+    let out = run(gate().args(["--input", &example("passing.json"), "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(r#"{"verdict":"pass","job":"#),
+        "verdict comes first: {}",
+        out.stdout
+    );
+    let json = out.json();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["error", "job", "rules", "summary", "target", "verdict"]
+    );
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["job"], serde_json::json!({"id": null, "name": null}));
+    assert_eq!(
+        json["target"]["build_id"],
+        "52e6b438-f2a7-4269-a651-0c5ca6a3a450"
+    );
+    assert_eq!(json["target"]["build_state"], "Successful");
+    assert_eq!(json["target"]["duration"], 1181);
+    assert_eq!(
+        json["rules"],
+        serde_json::json!([{"name": "state", "verdict": "pass", "message": "build 52e6b438-f2a7-4269-a651-0c5ca6a3a450 is Successful"}])
+    );
+    assert_eq!(
+        json["summary"],
+        serde_json::json!({"total": 12, "finished": 12, "successful": 11, "window": 10})
+    );
+    assert_eq!(json["error"], Value::Null);
+    assert_eq!(out.stdout.lines().count(), 1, "one JSON object on one line");
+}
+
+#[test]
+fn failed_latest_exits_1_and_says_why_in_text() {
+    let out = run(gate().args(["--input", &example("failed-latest.json")]));
+    assert_eq!(out.code, 1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "servicestage-gate: FAIL");
+    assert_eq!(
+        lines[1],
+        "target: build ae2eb154-881e-46d7-ac6f-7731506bf2ef Failed (6m 42s)"
+    );
+    assert_eq!(
+        lines[2],
+        "  FAIL         state: build ae2eb154-881e-46d7-ac6f-7731506bf2ef is Failed, expected Successful"
+    );
+    assert_eq!(
+        lines[3],
+        "summary: 10 builds, 10 finished, 9 successful; 10 in the window"
+    );
+    assert!(!out.stdout.contains('\x1b'), "no colour in CI logs");
+}
+
+#[test]
+fn slow_latest_fails_max_duration_in_human_units() {
+    let out = run(gate().args([
+        "--input",
+        &example("slow-latest.json"),
+        "--max-duration",
+        "25m",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json()["verdict"], "fail");
+    let rule = out.rule("max-duration");
+    assert_eq!(rule["verdict"], "fail");
+    assert_eq!(rule["message"], "duration 31m 40s exceeds limit 25m");
+    assert_eq!(out.rule("state")["verdict"], "pass");
+}
+
+#[test]
+fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
+    let strict = run(gate().args([
+        "--input",
+        &example("slow-latest.json"),
+        "--max-duration-regression",
+        "20",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(strict.code, 1);
+    assert_eq!(strict.rule("max-duration-regression")["verdict"], "fail");
+    let loose = run(gate().args([
+        "--input",
+        &example("slow-latest.json"),
+        "--max-duration-regression",
+        "60%",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(loose.code, 0, "{}", loose.stdout);
+    assert_eq!(loose.rule("max-duration-regression")["verdict"], "pass");
+}
+
+#[test]
+fn flaky_history_fails_success_rate_and_streak_rules() {
+    let out = run(gate().args([
+        "--input",
+        &example("flaky-history.json"),
+        "--format",
+        "json",
+        "--min-success-rate",
+        "80",
+        "--max-consecutive-failures",
+        "1",
+    ]));
+    assert_eq!(out.code, 1);
+    let rate = out.rule("min-success-rate");
+    assert_eq!(rate["verdict"], "fail");
+    assert_eq!(
+        rate["message"],
+        "success rate 44.4% (4 of 9) below minimum 80%"
+    );
+    assert_eq!(out.rule("min-builds")["verdict"], "pass");
+    assert_eq!(out.rule("max-consecutive-failures")["verdict"], "pass");
+    let names: Vec<Value> = out.json()["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "state",
+            "min-builds",
+            "min-success-rate",
+            "max-consecutive-failures"
+        ]
+    );
+}
+
+#[test]
+fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
+    let out = run(gate().args([
+        "--input",
+        &example("unfinished-latest.json"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(out.code, 1);
+    let json = out.json();
+    assert_eq!(json["verdict"], "inconclusive");
+    assert_eq!(json["target"]["build_state"], "Building");
+    assert_eq!(json["target"]["duration"], Value::Null);
+    assert_eq!(out.rule("state")["verdict"], "inconclusive");
+
+    let let_through = run(gate().args([
+        "--input",
+        &example("unfinished-latest.json"),
+        "--format",
+        "json",
+        "--inconclusive",
+        "pass",
+    ]));
+    assert_eq!(let_through.code, 0);
+    assert_eq!(
+        let_through.json()["verdict"],
+        "inconclusive",
+        "the verdict stays inconclusive"
+    );
+
+    let finished = run(gate().args([
+        "--input",
+        &example("unfinished-latest.json"),
+        "--ignore-running",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(finished.code, 0);
+    assert_eq!(
+        finished.json()["target"]["build_id"],
+        "dfd43f37-353c-49d3-a605-a2682607679d"
+    );
+}
+
+#[test]
+fn build_id_picks_an_older_build() {
+    let out = run(gate().args([
+        "--input",
+        &example("failed-latest.json"),
+        "--format",
+        "json",
+        "--build-id",
+        "95e761d1-ec66-4740-a5c9-3f984cbd87ad",
+        "--max-consecutive-failures",
+        "0",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(
+        out.json()["target"]["build_id"],
+        "95e761d1-ec66-4740-a5c9-3f984cbd87ad"
+    );
+    assert_eq!(
+        out.json()["summary"]["window"],
+        9,
+        "the window starts at the target"
+    );
+
+    let missing = run(gate().args([
+        "--input",
+        &example("failed-latest.json"),
+        "--format",
+        "json",
+        "--build-id",
+        "nope",
+    ]));
+    assert_eq!(missing.code, 1);
+    assert_eq!(missing.json()["verdict"], "inconclusive");
+    assert_eq!(missing.json()["target"], Value::Null);
+    assert_eq!(
+        missing.rule("state")["message"],
+        "build nope was not found in the builds listed"
+    );
+}
+
+#[test]
+fn environment_sets_flags_and_flags_win() {
+    let out = run(gate()
+        .args(["--input", &example("slow-latest.json"), "--format", "json"])
+        .env("SERVICESTAGE_MAX_DURATION", "1h"));
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.rule("max-duration")["message"],
+        "duration 31m 40s within limit 1h"
+    );
+    let flag_wins = run(gate()
+        .args([
+            "--input",
+            &example("slow-latest.json"),
+            "--format",
+            "json",
+            "--max-duration",
+            "30m",
+        ])
+        .env("SERVICESTAGE_MAX_DURATION", "1h"));
+    assert_eq!(flag_wins.code, 1);
+}
+
+#[test]
+fn stdin_input() {
+    let body = std::fs::read(example("passing.json")).unwrap();
+    let out = run_with_stdin(gate().args(["--input", "-", "--format", "json"]), &body);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["verdict"], "pass");
+}
+
+#[test]
+fn malformed_responses_exit_3_naming_the_field() {
+    let cases = [
+        (
+            r#"{"list":[{"build_id":"a","build_state":"Successful","duration":-3}]}"#,
+            "list[0]: duration -3 is negative",
+        ),
+        (
+            r#"{"list":[{"build_id":"a","build_state":"Successful","duration":3},{"build_id":"b","duration":3}]}"#,
+            "list[1] (build b) has no build_state",
+        ),
+        (
+            r#"{"list":[{"build_state":"Successful","duration":3}]}"#,
+            "list[0] has no build_id",
+        ),
+        (
+            "<html><body>502 Bad Gateway</body></html>",
+            "the response is not valid JSON",
+        ),
+        (
+            r#"{"list":[{"build_id":"a","build_state":"Successful","duration":3}"#,
+            "EOF while parsing",
+        ),
+        ("", "the response JSON ends early"),
+    ];
+    for (body, message) in cases {
+        let out = run_with_stdin(
+            gate().args(["--input", "-", "--format", "json"]),
+            body.as_bytes(),
+        );
+        assert_eq!(out.code, 3, "{body}");
+        let json = out.json();
+        assert_eq!(json["verdict"], "error");
+        assert_eq!(json["error"]["kind"], "response");
+        assert_eq!(json["target"], Value::Null);
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains(message),
+            "{body}: {json}"
+        );
+        assert_eq!(
+            out.stderr.lines().count(),
+            1,
+            "one line on stderr: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn empty_or_null_list_is_inconclusive_never_a_pass() {
+    for body in [r#"{"total":0,"list":[]}"#, r#"{"list":null}"#] {
+        let out = run_with_stdin(
+            gate().args(["--input", "-", "--format", "json"]),
+            body.as_bytes(),
+        );
+        assert_eq!(out.code, 1, "{body}");
+        assert_eq!(out.json()["verdict"], "inconclusive");
+        assert_eq!(
+            out.rule("state")["message"],
+            "no builds are listed for this job"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line_naming_the_flag() {
+    let input = example("passing.json");
+    let cases: [(Vec<&str>, &str); 7] = [
+        (
+            vec!["--input", &input, "--max-duration", "5 parsecs"],
+            r#"--max-duration: invalid duration "5 parsecs" (expected e.g. 90s, 15m, 1h 30m)"#,
+        ),
+        (
+            vec!["--input", &input, "--require-state", "Sucessful"],
+            r#"--require-state: unknown state "Sucessful" (expected Successful, Failed, Timeout or Cancel)"#,
+        ),
+        (
+            vec!["--input", &input, "--bogus"],
+            "Unrecognized argument: --bogus",
+        ),
+        (
+            vec!["--input", &input, "--window"],
+            "No value provided for option '--window'",
+        ),
+        (
+            vec!["--input", "/nonexistent/builds.json"],
+            "--input: cannot read /nonexistent/builds.json",
+        ),
+        (vec!["--job-id", "j"], "--job-name is required"),
+        (
+            vec!["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"],
+            "no credentials",
+        ),
+    ];
+    for (argv, message) in cases {
+        let out = run(gate().args(&argv));
+        assert_eq!(out.code, 2, "{argv:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{argv:?}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{argv:?}: {}", out.stderr);
+        assert!(
+            out.stdout.is_empty(),
+            "text mode keeps stdout empty on usage errors"
+        );
+
+        let json = run(gate().args(["--format", "json"]).args(&argv));
+        assert_eq!(json.code, 2, "{argv:?}");
+        assert_eq!(json.json()["verdict"], "usage");
+        assert_eq!(json.json()["error"]["kind"], "usage");
+        assert!(
+            json.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(message)
+        );
+    }
+}
+
+#[test]
+fn help_and_version() {
+    let help = run(gate().arg("--help"));
+    assert_eq!(help.code, 0);
+    for needle in [
+        "SERVICESTAGE_MAX_DURATION",
+        "(default: 15s)",
+        "3 error: the builds could not be fetched",
+    ] {
+        assert!(help.stdout.contains(needle), "--help lacks {needle}");
+    }
+    let version = run(gate().arg("--version"));
+    assert_eq!(
+        (version.code, version.stdout.trim()),
+        (0, concat!("servicestage-gate ", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn github_annotations_summary_and_outputs() {
+    let dir = tempdir("github");
+    let (summary, output) = (dir.join("summary.md"), dir.join("output"));
+    let out = run(gate()
+        .args([
+            "--input",
+            &example("unfinished-latest.json"),
+            "--max-duration",
+            "1h",
+            "--min-success-rate",
+            "95",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &output));
+    assert_eq!(out.code, 1);
+    let commands: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        commands,
+        [
+            "::warning title=state::build 19f9919c-f2ee-45d1-a9d1-1200068739fa has not finished (Building)",
+            "::warning title=max-duration::build 19f9919c-f2ee-45d1-a9d1-1200068739fa has not finished (Building)",
+        ]
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.contains("servicestage-gate: inconclusive"),
+        "{summary}"
+    );
+    assert!(summary.contains("| state | inconclusive | build 19f9919c-f2ee-45d1-a9d1-1200068739fa has not finished (Building) |"), "{summary}");
+    let output = std::fs::read_to_string(output).unwrap();
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(
+        &lines[..4],
+        [
+            "verdict=inconclusive",
+            "build-id=19f9919c-f2ee-45d1-a9d1-1200068739fa",
+            "build-state=Building",
+            "duration="
+        ]
+    );
+    assert_eq!(lines[4], "report<<SERVICESTAGE_GATE_REPORT_EOF");
+    let report: Value = serde_json::from_str(lines[5]).unwrap();
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(lines[6], "SERVICESTAGE_GATE_REPORT_EOF");
+}
+
+#[test]
+fn github_error_and_notice_lines() {
+    let fail = run(gate().args([
+        "--input",
+        &example("slow-latest.json"),
+        "--max-duration",
+        "25m",
+        "--annotations",
+        "github",
+    ]));
+    assert!(
+        fail.stdout
+            .lines()
+            .any(|l| l == "::error title=max-duration::duration 31m 40s exceeds limit 25m"),
+        "{}",
+        fail.stdout
+    );
+    let pass = run(gate().args([
+        "--input",
+        &example("passing.json"),
+        "--annotations",
+        "github",
+    ]));
+    assert!(
+        pass.stdout
+            .lines()
+            .any(|l| l.starts_with("::notice title=servicestage-gate::pass: build 52e6b438")),
+        "{}",
+        pass.stdout
+    );
+    // JSON mode keeps stdout one object; the commands go to stderr, which the runner reads too.
+    let json = run(gate().args([
+        "--input",
+        &example("passing.json"),
+        "--annotations",
+        "github",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(json.json()["verdict"], "pass");
+    assert!(
+        json.stderr
+            .starts_with("::notice title=servicestage-gate::"),
+        "{}",
+        json.stderr
+    );
+}
+
+#[test]
+fn hostile_build_ids_are_escaped_in_annotations() {
+    let body = r#"{"list":[{"build_id":"evil%0A::error::x\r\nforged,id:1","build_state":"Failed","duration":5}]}"#;
+    let out = run_with_stdin(
+        gate().args(["--input", "-", "--annotations", "github"]),
+        body.as_bytes(),
+    );
+    let commands: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        commands,
+        [
+            "::error title=state::build evil%250A::error::x%0D%0Aforged,id:1 is Failed, expected Successful"
+        ]
+    );
+}
+
+#[test]
+fn unwritable_github_files_warn_and_the_verdict_stands() {
+    let out = run(gate()
+        .args(["--input", &example("passing.json")])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", "/nonexistent/dir/output"));
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("warning: cannot append to $GITHUB_OUTPUT"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn azure_logging_commands() {
+    let out = run(gate()
+        .args([
+            "--input",
+            &example("unfinished-latest.json"),
+            "--inconclusive",
+            "pass",
+        ])
+        .env("TF_BUILD", "True"));
+    assert_eq!(out.code, 0);
+    let commands: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("##vso"))
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "##vso[task.logissue type=warning]state: build 19f9919c-f2ee-45d1-a9d1-1200068739fa has not finished (Building)",
+            "##vso[task.setvariable variable=verdict;isoutput=true]inconclusive",
+            "##vso[task.complete result=SucceededWithIssues;]inconclusive verdict let through by --inconclusive pass",
+        ]
+    );
+    let fail = run(gate().args([
+        "--input",
+        &example("failed-latest.json"),
+        "--annotations",
+        "azure",
+    ]));
+    assert!(
+        fail.stdout
+            .lines()
+            .any(|l| l.starts_with("##vso[task.logissue type=error]state: build ae2eb154")),
+        "{}",
+        fail.stdout
+    );
+    assert!(!fail.stdout.contains("task.complete"));
+}
+
+#[test]
+fn junit_report_has_a_testcase_per_rule() {
+    let dir = tempdir("junit");
+    let path = dir.join("gate.xml");
+    let out = run(gate().args([
+        "--input",
+        &example("unfinished-latest.json"),
+        "--junit",
+        path.to_str().unwrap(),
+        "--ignore-running",
+        "--max-duration",
+        "10m",
+        "--max-consecutive-failures",
+        "0",
+    ]));
+    assert_eq!(out.code, 1);
+    let xml = std::fs::read_to_string(&path).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert!(xml.contains(r#"<testsuite name="servicestage-gate: saved response" tests="4" failures="1" errors="0" skipped="0">"#), "{xml}");
+    assert!(
+        xml.contains(
+            r#"<testcase classname="servicestage-gate.saved response" name="max-duration">"#
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure message="duration 19m 41s exceeds limit 10m">"#),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 4);
+
+    let error = run_with_stdin(
+        gate().args(["--input", "-", "--junit", path.to_str().unwrap()]),
+        b"not json",
+    );
+    assert_eq!(error.code, 3);
+    let xml = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        xml.contains(r#"name="fetch builds">"#) && xml.contains(r#"<error type="response""#),
+        "{xml}"
+    );
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "servicestage-gate-test-{name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,344 @@
+//! Test support: run the real binary, and a scripted HTTP/1.1 server on 127.0.0.1.
+#![allow(dead_code)] // each test file uses its own share of these helpers
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const TOKEN: &str = "tok-SECRET-4f1d9a7c";
+
+/// The gate with an empty environment, so nothing on this machine leaks into a test.
+pub fn gate() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_servicestage-gate"));
+    command.env_clear().stdin(Stdio::null());
+    command
+}
+
+pub fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn rule(&self, name: &str) -> Value {
+        let json = self.json();
+        json["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no rule {name} in {json}"))
+    }
+}
+
+pub fn run(command: &mut Command) -> Run {
+    let started = Instant::now();
+    let output = command.output().expect("the gate runs");
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("the gate exits with a code, not a signal"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Runs with `stdin` as standard input.
+pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    /// Which TCP connection carried it, counting from 0.
+    pub connection: usize,
+    pub at: Instant,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap()
+    }
+
+    /// A query parameter, still percent-encoded.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        let query = self.target.split_once('?')?.1;
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then_some(v)
+        })
+    }
+}
+
+/// What the server does with a request.
+pub enum Reply {
+    /// A response with a Content-Length body; the connection stays open.
+    Status(u16, Vec<(String, String)>, String),
+    /// Bytes as they are, then the connection closes.
+    Raw(Vec<u8>),
+    /// Closes the connection without answering.
+    Close,
+    /// Waits, then replies.
+    After(Duration, Box<Reply>),
+    /// Sends the head and the first part of the body, waits, then the rest.
+    SlowBody(String, Duration),
+}
+
+impl Reply {
+    pub fn json(status: u16, body: impl Into<String>) -> Reply {
+        Reply::Status(
+            status,
+            vec![("Content-Type".into(), "application/json".into())],
+            body.into(),
+        )
+    }
+
+    pub fn ok(body: impl Into<String>) -> Reply {
+        Reply::json(200, body)
+    }
+
+    pub fn with_header(self, name: &str, value: &str) -> Reply {
+        match self {
+            Reply::Status(status, mut headers, body) => {
+                headers.push((name.into(), value.into()));
+                Reply::Status(status, headers, body)
+            }
+            other => other,
+        }
+    }
+}
+
+type Script = dyn Fn(&Recorded, usize) -> Reply + Send + Sync;
+
+pub struct Server {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Serves every request with `script(request, index of the request)`.
+    pub fn start(script: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let script: Arc<Script> = Arc::new(script);
+        let (recorded, counter) = (requests.clone(), connections.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let connection = counter.fetch_add(1, Ordering::SeqCst);
+                let (recorded, script) = (recorded.clone(), script.clone());
+                thread::spawn(move || serve(stream, connection, &recorded, &*script));
+            }
+        });
+        Server {
+            port,
+            requests,
+            connections,
+        }
+    }
+
+    /// Serves the same reply to every request.
+    pub fn always(status: u16, body: &'static str) -> Server {
+        Server::start(move |_, _| Reply::json(status, body))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+fn serve(stream: TcpStream, connection: usize, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let (method, target) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        );
+        let mut headers = Vec::new();
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                headers.push((name.trim().to_string(), value.trim().to_string()));
+            }
+        }
+        let request = Recorded {
+            method,
+            target,
+            headers,
+            connection,
+            at: Instant::now(),
+        };
+        let index = {
+            let mut all = recorded.lock().unwrap();
+            all.push(request.clone());
+            all.len() - 1
+        };
+        if !respond(&mut stream, script(&request, index)) {
+            return;
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Writes a reply; false when the connection is done.
+fn respond(stream: &mut TcpStream, reply: Reply) -> bool {
+    match reply {
+        Reply::Status(status, headers, body) => {
+            let mut head = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Length: {}\r\n",
+                reason(status),
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body.as_bytes()).is_ok()
+        }
+        Reply::Raw(bytes) => {
+            let _ = stream.write_all(&bytes);
+            false
+        }
+        Reply::Close => false,
+        Reply::After(delay, reply) => {
+            thread::sleep(delay);
+            respond(stream, *reply)
+        }
+        Reply::SlowBody(body, pause) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let (first, rest) = body.split_at(body.len() / 2);
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(first.as_bytes());
+            let _ = stream.flush();
+            thread::sleep(pause);
+            stream.write_all(rest.as_bytes()).is_ok()
+        }
+    }
+}
+
+/// A build list body. `builds` are `(id, state, duration)`, newest first.
+pub fn page_json(total: usize, builds: &[(&str, &str, u64)]) -> String {
+    let list: Vec<Value> = builds
+        .iter()
+        .map(|(id, state, duration)| serde_json::json!({"build_id": id, "build_state": state, "duration": duration}))
+        .collect();
+    serde_json::json!({"total": total, "page": 1, "per_page": list.len(), "list": list}).to_string()
+}
+
+/// `n` Successful builds `s0`, `s1`, ... taking 600 s each.
+pub fn successful(n: usize) -> Vec<(String, &'static str, u64)> {
+    (0..n)
+        .map(|i| (format!("s{i}"), "Successful", 600))
+        .collect()
+}
+
+pub fn borrowed<'a>(builds: &'a [(String, &'static str, u64)]) -> Vec<(&'a str, &'a str, u64)> {
+    builds
+        .iter()
+        .map(|(id, s, d)| (id.as_str(), *s, *d))
+        .collect()
+}
+
+/// Reads everything a stream sends until it closes; for a listener that must stay unused.
+pub fn drain(mut stream: TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    bytes
+}
