@@ -200,31 +200,38 @@ impl<'a> Client<'a> {
             header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let location = header("location");
 
-        let mut counted = Counting {
+        let mut body_reader = Tracked {
             inner: response.body_mut().with_config().limit(MAX_BODY).reader(),
             bytes: 0,
+            failure: None,
         };
         if (200..300).contains(&status) {
-            let parsed = model::parse_page(&mut counted);
-            log_request(&status.to_string(), counted.bytes);
-            return parsed.map_err(|e| body_failure(e, self.api));
+            let parsed = model::parse_page(&mut body_reader);
+            log_request(&status.to_string(), body_reader.bytes);
+            // A transport fault mid-body is the connection's, whatever the parser made of it.
+            return parsed.map_err(|e| match body_reader.failure.take() {
+                Some(io) => transport_failure(ureq::Error::from(io), self.api),
+                None => model::response_error(&e).into(),
+            });
         }
         let mut body = Vec::new();
-        let _ = (&mut counted).take(MAX_ERROR_BODY).read_to_end(&mut body);
-        log_request(&status.to_string(), counted.bytes);
+        let _ = (&mut body_reader)
+            .take(MAX_ERROR_BODY)
+            .read_to_end(&mut body);
+        log_request(&status.to_string(), body_reader.bytes);
         let (code, api_message) = error_body(&body);
         let advice = self.advice(status, location.as_deref());
         let mut message = match api_message {
-            Some(api_message) => format!("{api_message} ({advice})"),
+            Some(api_message) => format!("{} ({advice})", one_line(&api_message)),
             None => advice,
         };
         if let Some(id) = request_id {
-            message.push_str(&format!(" [X-Request-Id {id}]"));
+            message.push_str(&format!(" [X-Request-Id {}]", one_line(&id)));
         }
         let failure = HttpFailure {
             status,
-            code,
-            message,
+            code: code.map(|c| self.redact(&one_line(&c))),
+            message: self.redact(&message),
         };
         Err(Failure {
             retryable: status == 429 || status >= 500,
@@ -278,6 +285,26 @@ impl<'a> Client<'a> {
         headers
     }
 
+    /// Hides every credential in text that came from the server, which may echo them.
+    fn redact(&self, text: &str) -> String {
+        let secrets: Vec<&str> = match &self.auth {
+            Auth::Token(token) => vec![token.expose()],
+            Auth::AccessKey {
+                sk, security_token, ..
+            } => [Some(sk), security_token.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(Secret::expose)
+                .collect(),
+        };
+        secrets
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_string(), |text, secret| {
+                text.replace(secret, "<redacted>")
+            })
+    }
+
     /// What a user can do about an error status.
     fn advice(&self, status: u16, location: Option<&str>) -> String {
         let signed = matches!(self.auth, Auth::AccessKey { .. });
@@ -285,7 +312,7 @@ impl<'a> Client<'a> {
             300..=399 => format!(
                 "the API answered with a redirect to {}, which is not followed so that \
                  credentials stay with the endpoint's origin; point --endpoint at the API itself",
-                location.unwrap_or("an unnamed location")
+                location.map_or("an unnamed location".to_string(), one_line)
             ),
             401 if signed => "the signature was refused: check that HUAWEICLOUD_SDK_AK and \
                 HUAWEICLOUD_SDK_SK are one pair, that this machine's clock is within 15 minutes \
@@ -306,17 +333,27 @@ impl<'a> Client<'a> {
     }
 }
 
-/// Counts the bytes read, for the verbose log.
-struct Counting<R> {
+/// A body reader that counts bytes for the verbose log and keeps the transport error,
+/// which the JSON parser may rewrap beyond recognition.
+struct Tracked<R> {
     inner: R,
     bytes: u64,
+    failure: Option<std::io::Error>,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.bytes += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                let reported = std::io::Error::new(e.kind(), e.to_string());
+                self.failure = Some(e);
+                Err(reported)
+            }
+        }
     }
 }
 
@@ -412,12 +449,13 @@ fn transport_failure(e: ureq::Error, api: &Api) -> Failure {
     }
 }
 
-/// A body error is the connection's fault (cut short, timed out, too big) or the JSON's.
-fn body_failure(e: serde_json::Error, api: &Api) -> Failure {
-    if e.is_io() {
-        transport_failure(ureq::Error::from(std::io::Error::from(e)), api)
-    } else {
-        model::response_error(&e).into()
+/// Server text folded onto one line and cut to a readable length.
+fn one_line(text: &str) -> String {
+    const MAX_CHARS: usize = 500;
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}...", &folded[..cut]),
+        None => folded,
     }
 }
 

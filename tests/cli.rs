@@ -616,3 +616,28 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn gitlab_gets_a_collapsible_rule_section() {
+    let out = run(gate()
+        .args(["--input", &example("passing.json")])
+        .env("GITLAB_CI", "true"));
+    assert_eq!(out.code, 0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[2].starts_with("\x1b[0Ksection_start:")
+            && lines[2].ends_with(":gate_rules[collapsed=false]\r\x1b[0KRules"),
+        "{:?}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("  PASS "), "{:?}", lines[3]);
+    assert!(
+        lines[4].starts_with("\x1b[0Ksection_end:") && lines[4].contains(":gate_rules\r"),
+        "{:?}",
+        lines[4]
+    );
+    assert!(
+        !out.stdout.contains("::"),
+        "no GitHub commands under GitLab"
+    );
+}

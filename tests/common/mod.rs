@@ -196,8 +196,9 @@ impl Server {
     }
 
     /// Serves the same reply to every request.
-    pub fn always(status: u16, body: &'static str) -> Server {
-        Server::start(move |_, _| Reply::json(status, body))
+    pub fn always(status: u16, body: &str) -> Server {
+        let body = body.to_string();
+        Server::start(move |_, _| Reply::json(status, body.clone()))
     }
 
     pub fn url(&self) -> String {

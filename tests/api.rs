@@ -1,0 +1,709 @@
+//! The binary against a scripted ServiceStage on 127.0.0.1: verdicts, every fault kind,
+//! retries, paging over one connection, waiting, encoding and secrecy.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Reply, Run, Server, TOKEN, borrowed, gate, page_json, run, successful};
+use serde_json::Value;
+
+/// The gate pointed at `server` with a token, JSON output and quick retries.
+fn against(server: &Server) -> Command {
+    let mut command = gate();
+    command
+        .args([
+            "--endpoint",
+            &server.url(),
+            "--job-id",
+            "job-1",
+            "--job-name",
+            "build-1",
+            "--format",
+            "json",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN);
+    command
+}
+
+fn error_of(out: &Run) -> Value {
+    assert_eq!(
+        out.code, 3,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    let json = out.json();
+    assert_eq!(json["verdict"], "error");
+    assert_eq!(json["target"], Value::Null);
+    json["error"].clone()
+}
+
+const PASSING: &str = r#"{"total":3,"page":1,"per_page":100,"finished":3,"successful":3,"list":[
+    {"build_id":"b3","build_state":"Successful","duration":610},
+    {"build_id":"b2","build_state":"Successful","duration":600},
+    {"build_id":"b1","build_state":"Successful","duration":590}]}"#;
+
+#[test]
+fn pass_sends_the_contract_request() {
+    let server = Server::always(200, PASSING);
+    let out = run(against(&server).args(["--project-id", "proj-9"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(
+        json["job"],
+        serde_json::json!({"id": "job-1", "name": "build-1"})
+    );
+    assert_eq!(
+        json["target"],
+        serde_json::json!({"build_id": "b3", "build_state": "Successful", "duration": 610})
+    );
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "GET");
+    assert_eq!(
+        request.target,
+        "/assembling/v1/jobs/job-1/builds?name=build-1&page=1&per_page=100"
+    );
+    assert_eq!(request.header("X-Auth-Token"), Some(TOKEN));
+    assert_eq!(
+        request.header("Content-Type"),
+        Some("application/json;charset=utf8")
+    );
+    assert_eq!(request.header("X-Project-Id"), Some("proj-9"));
+    assert_eq!(
+        request.header("User-Agent"),
+        Some(concat!("servicestage-gate/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(
+        request.header("Host"),
+        Some(format!("127.0.0.1:{}", server.port).as_str())
+    );
+    assert_eq!(request.header("Authorization"), None);
+}
+
+#[test]
+fn fail_and_inconclusive_verdicts() {
+    let failed = Server::always(
+        200,
+        r#"{"list":[{"build_id":"b9","build_state":"Failed","duration":30}]}"#,
+    );
+    let out = run(&mut against(&failed));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json()["verdict"], "fail");
+    assert_eq!(
+        out.rule("state")["message"],
+        "build b9 is Failed, expected Successful"
+    );
+
+    let building = Server::always(
+        200,
+        r#"{"list":[{"build_id":"b9","build_state":"Building"}]}"#,
+    );
+    let out = run(&mut against(&building));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json()["verdict"], "inconclusive");
+    let out = run(against(&building).args(["--inconclusive", "pass"]));
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn token_file_is_read_and_its_newline_dropped() {
+    let server = Server::always(200, PASSING);
+    let path = std::env::temp_dir().join(format!("servicestage-gate-token-{}", std::process::id()));
+    std::fs::write(&path, format!("{TOKEN}\n")).unwrap();
+    let out = run(against(&server)
+        .env_remove("SERVICESTAGE_TOKEN")
+        .args(["--token-file", path.to_str().unwrap()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.requests()[0].header("X-Auth-Token"), Some(TOKEN));
+
+    let missing = run(against(&server)
+        .env_remove("SERVICESTAGE_TOKEN")
+        .args(["--token-file", "/nonexistent/token"]));
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("--token-file: cannot read /nonexistent/token"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(server.requests().len(), 1, "a usage error fetches nothing");
+}
+
+#[test]
+fn auth_errors_carry_status_code_and_advice_and_are_not_retried() {
+    let server = Server::start(|_, _| {
+        Reply::json(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}"#,
+        )
+        .with_header("X-Request-Id", "req-77")
+    });
+    let out = run(&mut against(&server));
+    let error = error_of(&out);
+    assert_eq!(error["kind"], "auth");
+    assert_eq!(error["status"], 401);
+    assert_eq!(error["code"], "APIGW.0301");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "Incorrect IAM authentication information (the token was refused: it has expired"
+        ),
+        "{message}"
+    );
+    assert!(message.ends_with("[X-Request-Id req-77]"), "{message}");
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    let forbidden = Server::always(
+        403,
+        r#"{"errorCode":"SVCSTG.00100403","errorMsg":"no permission"}"#,
+    );
+    let error = error_of(&run(&mut against(&forbidden)));
+    assert_eq!(
+        (
+            error["kind"].as_str(),
+            error["status"].as_u64(),
+            error["code"].as_str()
+        ),
+        (Some("auth"), Some(403), Some("SVCSTG.00100403"))
+    );
+}
+
+#[test]
+fn not_found_is_an_http_error_that_names_the_job_flags() {
+    let server = Server::always(
+        404,
+        r#"{"code":"SVCSTG.00100404","message":"job not found"}"#,
+    );
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(error["kind"], "http");
+    assert_eq!(error["status"], 404);
+    assert_eq!(error["code"], "SVCSTG.00100404");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("check --job-id and --job-name"),
+        "{error}"
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "4xx other than 429 is not retried"
+    );
+}
+
+#[test]
+fn a_503_then_success_passes_after_one_retry() {
+    let server = Server::start(|_, n| match n {
+        0 => Reply::json(503, "{}"),
+        _ => Reply::ok(PASSING),
+    });
+    let out = run(&mut against(&server));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn persistent_5xx_exhausts_the_retries_then_exits_3() {
+    let server = Server::start(|_, _| {
+        Reply::Status(
+            502,
+            vec![("Content-Type".into(), "text/html".into())],
+            "<html><h1>502 Bad Gateway</h1></html>".into(),
+        )
+    });
+    let out = run(against(&server).args(["--retries", "1"]));
+    let error = error_of(&out);
+    assert_eq!(
+        (error["kind"].as_str(), error["status"].as_u64()),
+        (Some("http"), Some(502))
+    );
+    assert_eq!(
+        error["code"],
+        Value::Null,
+        "an HTML page carries no error code"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("still after 1 retries"),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn a_429_honours_retry_after() {
+    let server = Server::start(|_, n| match n {
+        0 => Reply::json(
+            429,
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+        )
+        .with_header("Retry-After", "1"),
+        _ => Reply::ok(PASSING),
+    });
+    let out = run(&mut against(&server));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let gap = requests[1].at - requests[0].at;
+    assert!(
+        gap >= Duration::from_secs(1),
+        "retried after {gap:?}, before Retry-After"
+    );
+}
+
+#[test]
+fn zero_retries_means_one_request() {
+    let server = Server::always(503, "{}");
+    let error = error_of(&run(against(&server).args(["--retries", "0"])));
+    assert_eq!(error["status"], 503);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn html_with_200_is_a_response_error() {
+    let server = Server::start(|_, _| {
+        Reply::Status(
+            200,
+            vec![("Content-Type".into(), "text/html".into())],
+            "<html>login</html>".into(),
+        )
+    });
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(error["kind"], "response");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{error}"
+    );
+    assert_eq!(server.requests().len(), 1, "a bad body is not retried");
+}
+
+#[test]
+fn wrong_field_types_are_response_errors() {
+    let server = Server::always(
+        200,
+        r#"{"list":[{"build_id":"b1","build_state":"Successful","duration":"600"}]}"#,
+    );
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(error["kind"], "response");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("list[0]: duration \"600\" is a string"),
+        "{error}"
+    );
+}
+
+#[test]
+fn redirects_are_not_followed_and_no_credential_leaves_the_origin() {
+    let elsewhere = Server::always(200, PASSING);
+    let location = format!(
+        "{}/assembling/v1/jobs/job-1/builds",
+        elsewhere.url().replace("127.0.0.1", "localhost")
+    );
+    let server = Server::start(move |_, _| Reply::json(302, "").with_header("Location", &location));
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(
+        (error["kind"].as_str(), error["status"].as_u64()),
+        (Some("http"), Some(302))
+    );
+    assert!(
+        error["message"].as_str().unwrap().contains("redirect"),
+        "{error}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the redirect target was contacted"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_closed_connection_is_a_network_error_after_retries() {
+    let server = Server::start(|_, _| Reply::Close);
+    let error = error_of(&run(against(&server).args(["--retries", "1"])));
+    assert_eq!(error["kind"], "network");
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "a dropped connection is retried"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_a_network_error() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--format",
+            "json",
+            "--retries",
+            "0",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN));
+    let error = error_of(&out);
+    assert_eq!(error["kind"], "network");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_truncated_body_is_a_network_error() {
+    let server = Server::start(|_, _| {
+        Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"list\":[{\"build_id\":\"b1\",".to_vec())
+    });
+    let error = error_of(&run(against(&server).args(["--retries", "0"])));
+    assert_eq!(error["kind"], "network", "{error}");
+}
+
+#[test]
+fn a_slow_server_is_a_timeout() {
+    let server =
+        Server::start(|_, _| Reply::After(Duration::from_secs(2), Box::new(Reply::ok(PASSING))));
+    let out = run(against(&server).args(["--timeout", "200ms", "--retries", "0"]));
+    let error = error_of(&out);
+    assert_eq!(error["kind"], "timeout");
+    assert!(
+        error["message"].as_str().unwrap().contains("within 200ms"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_slow_body_is_a_timeout_too() {
+    let server = Server::start(|_, _| Reply::SlowBody(PASSING.to_string(), Duration::from_secs(2)));
+    let error = error_of(&run(against(&server).args([
+        "--timeout",
+        "300ms",
+        "--retries",
+        "0",
+    ])));
+    assert_eq!(error["kind"], "timeout");
+}
+
+#[test]
+fn a_body_over_16_mib_is_refused() {
+    let padding = "x".repeat(16 * 1024 * 1024);
+    let body = format!(r#"{{"list":[],"padding":"{padding}"}}"#);
+    let server = Server::start(move |_, _| Reply::ok(body.clone()));
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(error["kind"], "response");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the 16 MiB limit"),
+        "{error}"
+    );
+}
+
+/// Serves `builds` in pages of at most `cap`, whatever `per_page` asks, as ServiceStage
+/// may; `page` counts from 1.
+fn paged(builds: Vec<(String, &'static str, u64)>, cap: usize) -> Server {
+    Server::start(move |request, _| {
+        let page: usize = request
+            .query("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let per_page: usize = request
+            .query("per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(10);
+        let size = per_page.min(cap);
+        let slice: Vec<_> = builds
+            .iter()
+            .skip((page - 1) * size)
+            .take(size)
+            .cloned()
+            .collect();
+        Reply::ok(page_json(builds.len(), &borrowed(&slice)))
+    })
+}
+
+#[test]
+fn build_id_on_page_3_is_found_over_one_connection() {
+    let server = paged(successful(12), 4);
+    let out = run(against(&server).args(["--build-id", "s9"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["target"]["build_id"], "s9");
+    let pages: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.query("page").unwrap().to_string())
+        .collect();
+    assert_eq!(pages, ["1", "2", "3"]);
+    assert_eq!(server.connections(), 1, "one kept-alive connection");
+}
+
+#[test]
+fn a_window_spanning_pages_fetches_only_what_it_needs() {
+    let mut builds = successful(20);
+    builds[3].1 = "Failed";
+    let server = paged(builds, 3);
+    let out = run(against(&server).args(["--window", "7", "--min-success-rate", "80"]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(
+        out.rule("min-success-rate")["message"],
+        "success rate 85.7% (6 of 7) meets minimum 80%"
+    );
+    assert_eq!(out.json()["summary"]["window"], 7);
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "7 builds in pages of 3 is 3 pages"
+    );
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn a_server_that_ignores_page_never_counts_a_build_twice() {
+    let server = Server::always(200, &PASSING.replacen(r#""total":3,"#, "", 1));
+    let out = run(against(&server).args([
+        "--window",
+        "10",
+        "--min-builds",
+        "3",
+        "--min-success-rate",
+        "100",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["summary"]["window"], 3);
+    assert_eq!(
+        server.requests().len(),
+        2,
+        "the second page brought nothing new"
+    );
+}
+
+#[test]
+fn paging_stops_at_total() {
+    let server = paged(successful(5), 5);
+    let out = run(against(&server).args(["--window", "10", "--min-success-rate", "50"]));
+    assert_eq!(out.code, 0);
+    assert_eq!(server.requests().len(), 1, "total 5 was reached on page 1");
+}
+
+#[test]
+fn wait_polls_until_the_build_finishes() {
+    let server = Server::start(|_, n| {
+        let state = if n < 2 { "Building" } else { "Successful" };
+        Reply::ok(format!(
+            r#"{{"list":[{{"build_id":"b7","build_state":"{state}","duration":42}}]}}"#
+        ))
+    });
+    let out = run(against(&server).args(["--wait", "10s", "--poll-interval", "50ms"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["target"]["build_state"], "Successful");
+    assert_eq!(server.requests().len(), 3);
+    let progress: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("waiting for build b7 (Building)"))
+        .collect();
+    assert_eq!(progress.len(), 2, "{}", out.stderr);
+    assert!(progress[0].ends_with("s left"), "{}", progress[0]);
+}
+
+#[test]
+fn wait_gives_up_at_the_deadline_as_inconclusive() {
+    let server = Server::always(
+        200,
+        r#"{"list":[{"build_id":"b7","build_state":"Queuing"}]}"#,
+    );
+    let out = run(against(&server).args(["--wait", "300ms", "--poll-interval", "100ms"]));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json()["verdict"], "inconclusive");
+    assert_eq!(
+        out.rule("state")["message"],
+        "build b7 has not finished (Queuing)"
+    );
+    let polls = server.requests().len();
+    assert!((3..=5).contains(&polls), "{polls} polls in 300ms at 100ms");
+}
+
+#[test]
+fn wait_for_a_build_id_not_listed_yet() {
+    let server = Server::start(|_, n| match n {
+        0 => Reply::ok(PASSING),
+        _ => Reply::ok(
+            r#"{"list":[{"build_id":"new","build_state":"Successful","duration":5},{"build_id":"b3","build_state":"Successful","duration":610}]}"#,
+        ),
+    });
+    let out = run(against(&server).args([
+        "--build-id",
+        "new",
+        "--wait",
+        "5s",
+        "--poll-interval",
+        "50ms",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("waiting for build new to be listed"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn job_ids_and_names_are_percent_encoded() {
+    let server = Server::always(200, PASSING);
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &format!("{}/prefix/", server.url()),
+            "--format",
+            "json",
+        ])
+        .args([
+            "--job-id",
+            "job/1 é&x",
+            "--job-name",
+            "my build & 构建/1+2=3",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.path(),
+        "/prefix/assembling/v1/jobs/job%2F1%20%C3%A9%26x/builds"
+    );
+    assert_eq!(
+        request.query("name"),
+        Some("my%20build%20%26%20%E6%9E%84%E5%BB%BA%2F1%2B2%3D3")
+    );
+    assert_eq!(out.json()["job"]["name"], "my build & 构建/1+2=3");
+}
+
+#[test]
+fn the_token_never_reaches_the_output_even_verbose() {
+    for format in ["json", "text"] {
+        let server = Server::start(|_, n| match n {
+            0 => Reply::json(500, "{}"),
+            _ => Reply::ok(PASSING),
+        });
+        let out = run(gate()
+            .args([
+                "--endpoint",
+                &server.url(),
+                "--job-id",
+                "job-1",
+                "--job-name",
+                "build-1",
+            ])
+            .args(["-v", "--format", format, "--annotations", "github"])
+            .env("SERVICESTAGE_TOKEN", TOKEN));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.contains(TOKEN) && !stream.contains("SECRET"),
+                "token leaked: {stream}"
+            );
+        }
+        let logged: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| l.contains("GET http://127.0.0.1"))
+            .collect();
+        assert_eq!(logged.len(), 2, "{}", out.stderr);
+        assert!(
+            logged[0].contains(
+                "/assembling/v1/jobs/job-1/builds?name=build-1&page=1&per_page=100 -> 500 ("
+            ),
+            "{}",
+            logged[0]
+        );
+        assert!(
+            logged[1].contains("-> 200 (")
+                && logged[1].contains(" bytes, ")
+                && logged[1].ends_with(" ms)"),
+            "{}",
+            logged[1]
+        );
+    }
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused_before_any_connection() {
+    // Any connection attempt would go to this loopback proxy, never off the machine.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            "http://servicestage.example.com",
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--format",
+            "json",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env("HTTP_PROXY", &proxy_url)
+        .env("ALL_PROXY", &proxy_url));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["verdict"], "usage");
+    assert!(
+        out.stderr
+            .contains("--endpoint: \"http://servicestage.example.com\" uses plain http://"),
+        "{}",
+        out.stderr
+    );
+    assert!(proxy.accept().is_err(), "the gate tried to connect");
+}
+
+#[test]
+fn a_server_echoing_the_token_cannot_make_the_gate_print_it() {
+    let server = Server::start(|request, n| {
+        let token = request.header("X-Auth-Token").unwrap_or("").to_string();
+        match n {
+            0 => Reply::json(401, serde_json::json!({"error_code": "APIGW.0301", "error_msg": format!("bad token\n{token}")}).to_string()),
+            _ => Reply::json(302, "").with_header("Location", &format!("https://elsewhere.test/?t={token}")),
+        }
+    });
+    for _ in 0..2 {
+        let out = run(against(&server).arg("-v"));
+        assert_eq!(out.code, 3);
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(!stream.contains(TOKEN), "token leaked: {stream}");
+        }
+        assert!(out.stdout.contains("<redacted>"), "{}", out.stdout);
+        assert_eq!(
+            out.stderr.lines().filter(|l| !l.contains(" GET ")).count(),
+            1,
+            "one error line: {}",
+            out.stderr
+        );
+    }
+}
