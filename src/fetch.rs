@@ -110,3 +110,175 @@ pub fn collect(
         "the API was still sending new builds after {MAX_PAGES} pages of {PER_PAGE}; gave up"
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Build, State};
+
+    fn build(id: &str) -> Build {
+        Build {
+            id: id.into(),
+            state: State::Successful,
+            duration: Some(60),
+        }
+    }
+
+    fn page(total: Option<u64>, ids: &[&str]) -> Page {
+        Page {
+            total,
+            builds: ids.iter().map(|id| build(id)).collect(),
+            ..Page::default()
+        }
+    }
+
+    /// Serves `pages` in turn (empty pages after them) and counts the requests.
+    fn collect_from(pages: Vec<Page>, rules: &RuleConfig) -> (Result<History, Error>, u32) {
+        let mut asked = 0;
+        let result = collect(
+            |n| {
+                asked = n;
+                Ok(pages.get(n as usize - 1).cloned().unwrap_or_default())
+            },
+            rules,
+        );
+        (result, asked)
+    }
+
+    fn ids(history: &History) -> Vec<&str> {
+        history.builds.iter().map(|b| b.id.as_str()).collect()
+    }
+
+    #[test]
+    fn paging_stops_when_it_should() {
+        let window = RuleConfig {
+            window: 5,
+            min_success_rate: Some(crate::rules::Percent(50.0)),
+            ..RuleConfig::default()
+        };
+        let by_id = |id: &str| RuleConfig {
+            build_id: Some(id.into()),
+            ..RuleConfig::default()
+        };
+        let cases: Vec<(&str, Vec<Page>, RuleConfig, Vec<&str>, u32)> = vec![
+            (
+                "the target is on page 1",
+                vec![page(None, &["a", "b"]), page(None, &["c"])],
+                RuleConfig::default(),
+                vec!["a", "b"],
+                1,
+            ),
+            (
+                "an empty page ends the list",
+                vec![page(None, &["a"]), page(None, &[])],
+                by_id("x"),
+                vec!["a"],
+                2,
+            ),
+            (
+                "total ends the list",
+                vec![page(Some(2), &["a", "b"])],
+                by_id("x"),
+                vec!["a", "b"],
+                1,
+            ),
+            (
+                "a repeated page ends it",
+                vec![page(None, &["a", "b"]), page(None, &["a", "b"])],
+                window.clone(),
+                vec!["a", "b"],
+                2,
+            ),
+            (
+                "overlap is counted once",
+                vec![
+                    page(None, &["a", "b"]),
+                    page(None, &["b", "c"]),
+                    page(None, &[]),
+                ],
+                window.clone(),
+                vec!["a", "b", "c"],
+                3,
+            ),
+            (
+                "the window spans pages",
+                vec![
+                    page(None, &["a", "b"]),
+                    page(None, &["c", "d"]),
+                    page(None, &["e", "f"]),
+                    page(None, &["g"]),
+                ],
+                window,
+                vec!["a", "b", "c", "d", "e", "f"],
+                3,
+            ),
+            (
+                "build id on page 3",
+                vec![
+                    page(None, &["a"]),
+                    page(None, &["b"]),
+                    page(None, &["c"]),
+                    page(None, &["d"]),
+                ],
+                by_id("c"),
+                vec!["a", "b", "c"],
+                3,
+            ),
+        ];
+        for (name, pages, rules, expected, requests) in cases {
+            let (result, asked) = collect_from(pages, &rules);
+            let history = result.unwrap();
+            assert_eq!((ids(&history), asked), (expected, requests), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_server_that_never_ends_hits_the_page_cap() {
+        let mut asked = 0;
+        let result = collect(
+            |n| {
+                asked = n;
+                Ok(page(None, &[&format!("b{n}")]))
+            },
+            &RuleConfig {
+                build_id: Some("never".into()),
+                ..RuleConfig::default()
+            },
+        );
+        assert_eq!(asked, MAX_PAGES);
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), "response");
+        assert!(err.message().contains("after 200 pages"), "{err}");
+    }
+
+    #[test]
+    fn the_first_page_gives_the_api_counts() {
+        let first = Page {
+            total: Some(40),
+            finished: Some(39),
+            successful: Some(30),
+            builds: vec![build("a")],
+        };
+        let (result, _) = collect_from(vec![first], &RuleConfig::default());
+        let history = result.unwrap();
+        assert_eq!(
+            (history.total, history.finished, history.successful),
+            (Some(40), Some(39), Some(30))
+        );
+    }
+
+    #[test]
+    fn an_error_on_any_page_is_the_result() {
+        let result = collect(
+            |n| match n {
+                1 => Ok(page(None, &["a"])),
+                _ => Err(Error::Network("reset".into())),
+            },
+            &RuleConfig {
+                build_id: Some("z".into()),
+                ..RuleConfig::default()
+            },
+        );
+        assert_eq!(result.unwrap_err(), Error::Network("reset".into()));
+    }
+}

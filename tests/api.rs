@@ -707,3 +707,21 @@ fn a_server_echoing_the_token_cannot_make_the_gate_print_it() {
         );
     }
 }
+
+#[test]
+fn retry_after_never_sleeps_past_the_wait_deadline() {
+    let server = Server::start(|_, _| Reply::json(429, "{}").with_header("Retry-After", "30"));
+    let out = run(against(&server).args(["--wait", "1s", "--poll-interval", "100ms"]));
+    let error = error_of(&out);
+    assert_eq!(error["status"], 429);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a 30 s Retry-After does not fit a 1 s wait"
+    );
+    assert!(
+        out.elapsed < Duration::from_secs(10),
+        "slept past the deadline: {:?}",
+        out.elapsed
+    );
+}

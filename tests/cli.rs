@@ -641,3 +641,75 @@ fn gitlab_gets_a_collapsible_rule_section() {
         "no GitHub commands under GitLab"
     );
 }
+
+#[test]
+fn junit_parses_back_with_hostile_text() {
+    let dir = tempdir("junit-parse");
+    let path = dir.join("gate.xml");
+    let body = r#"{"list":[{"build_id":"<b&\"1'>\u0001]]>","build_state":"Failed","duration":5},
+                          {"build_id":"b0","build_state":"Building"}]}"#;
+    let out = run_with_stdin(
+        gate().args([
+            "--input",
+            "-",
+            "--job-name",
+            "deploy & <test>",
+            "--junit",
+            path.to_str().unwrap(),
+            "--max-duration",
+            "1m",
+            "--max-duration-regression",
+            "10",
+        ]),
+        body.as_bytes(),
+    );
+    assert_eq!(out.code, 1);
+    let xml = std::fs::read_to_string(&path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        suite.attribute("name"),
+        Some("servicestage-gate: deploy & <test>")
+    );
+    assert_eq!(
+        (
+            suite.attribute("tests"),
+            suite.attribute("failures"),
+            suite.attribute("skipped")
+        ),
+        (Some("4"), Some("1"), Some("1"))
+    );
+    let cases: Vec<(&str, &str)> = suite
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|case| {
+            let outcome = case
+                .children()
+                .find(|n| n.is_element())
+                .unwrap()
+                .tag_name()
+                .name();
+            (case.attribute("name").unwrap(), outcome)
+        })
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            ("state", "failure"),
+            ("max-duration", "system-out"),
+            ("min-builds", "system-out"),
+            ("max-duration-regression", "skipped")
+        ]
+    );
+    let failure = suite
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(
+        failure.attribute("message"),
+        Some("build <b&\"1'>\u{FFFD}]]> is Failed, expected Successful")
+    );
+}

@@ -129,6 +129,8 @@ impl Recorded {
 pub enum Reply {
     /// A response with a Content-Length body; the connection stays open.
     Status(u16, Vec<(String, String)>, String),
+    /// A 200 with a binary body.
+    Bytes(Vec<u8>),
     /// Bytes as they are, then the connection closes.
     Raw(Vec<u8>),
     /// Closes the connection without answering.
@@ -289,6 +291,13 @@ fn respond(stream: &mut TcpStream, reply: Reply) -> bool {
             }
             head.push_str("\r\n");
             stream.write_all(head.as_bytes()).is_ok() && stream.write_all(body.as_bytes()).is_ok()
+        }
+        Reply::Bytes(body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).is_ok() && stream.write_all(&body).is_ok()
         }
         Reply::Raw(bytes) => {
             let _ = stream.write_all(&bytes);
