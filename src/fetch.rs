@@ -160,7 +160,9 @@ mod tests {
             build_id: Some(id.into()),
             ..RuleConfig::default()
         };
-        let cases: Vec<(&str, Vec<Page>, RuleConfig, Vec<&str>, u32)> = vec![
+        // name, pages served, rules, builds collected, pages asked for
+        type Case<'a> = (&'a str, Vec<Page>, RuleConfig, Vec<&'a str>, u32);
+        let cases: Vec<Case> = vec![
             (
                 "the target is on page 1",
                 vec![page(None, &["a", "b"]), page(None, &["c"])],
