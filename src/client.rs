@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
-use crate::config::{Api, Credentials, Secret};
+use crate::config::{Api, Credentials, Scheme, Secret};
 use crate::encoding::{canonical_query, percent_encode};
 use crate::error::{Error, HttpFailure};
 use crate::model::{self, Page};
@@ -85,7 +85,8 @@ impl<'a> Client<'a> {
             },
         };
         let mut tls = TlsConfig::builder();
-        if !api.ca_certs.is_empty() {
+        // Plain http (loopback only) never does TLS: skip loading certificates for it.
+        if !api.ca_certs.is_empty() && api.endpoint.scheme == Scheme::Https {
             tls = tls.root_certs(root_certs(api)?);
         }
         let agent = ureq::Agent::config_builder()

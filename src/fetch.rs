@@ -1,7 +1,8 @@
 //! Getting the builds: from a saved response, or from the API page by page, polling
 //! while `--wait` asks for a build that has not finished.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::client::{Client, MAX_BODY};
 use crate::config::{Config, Source};
 use crate::error::Error;
-use crate::model::{self, Page};
+use crate::model::{self, Build, Page};
 use crate::rules::{self, History, RuleConfig};
 
 /// Builds asked for per request; the server may send fewer.
@@ -48,15 +49,17 @@ pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Er
 pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
     let mut bytes = Vec::new();
     let (read, name) = match path {
+        // One exactly-sized read for a file; the size check below still applies.
         Some(path) => (
-            std::fs::File::open(path).and_then(|f| f.take(MAX_BODY + 1).read_to_end(&mut bytes)),
+            std::fs::read(path).map(|read| bytes = read),
             path.display().to_string(),
         ),
         None => (
             std::io::stdin()
                 .lock()
                 .take(MAX_BODY + 1)
-                .read_to_end(&mut bytes),
+                .read_to_end(&mut bytes)
+                .map(drop),
             "stdin".to_string(),
         ),
     };
@@ -69,23 +72,45 @@ pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
     }
     let page = model::parse_page_slice(&bytes)?;
     let mut history = History::default();
-    absorb(&mut history, &mut HashSet::new(), page);
+    absorb(&mut history, &mut Seen::default(), page);
     Ok(history)
+}
+
+/// The build ids received so far, as a hash of each id and the index of its build, so
+/// that no id is copied; equal hashes are settled by comparing the ids themselves.
+#[derive(Default)]
+struct Seen(HashMap<u64, usize>);
+
+impl Seen {
+    /// Whether `build` is new to `builds`; records it as at index `builds.len()` if so.
+    fn is_new(&mut self, builds: &[Build], build: &Build) -> bool {
+        let hash = self.0.hasher().hash_one(&build.id);
+        match self.0.get(&hash) {
+            None => {
+                self.0.insert(hash, builds.len());
+                true
+            }
+            Some(&first) if builds[first].id == build.id => false,
+            Some(_) => !builds.iter().any(|b| b.id == build.id),
+        }
+    }
 }
 
 /// Adds a page's builds not seen before; the first page also gives the API's counts.
 /// Returns whether the page brought anything new.
-fn absorb(history: &mut History, seen: &mut HashSet<String>, page: Page) -> bool {
-    if seen.is_empty() {
+fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> bool {
+    if seen.0.is_empty() {
         (history.total, history.finished, history.successful) =
             (page.total, page.finished, page.successful);
     }
     let before = history.builds.len();
-    history.builds.extend(
-        page.builds
-            .into_iter()
-            .filter(|b| seen.insert(b.id.clone())),
-    );
+    seen.0.reserve(page.builds.len());
+    history.builds.reserve(page.builds.len());
+    for build in page.builds {
+        if seen.is_new(&history.builds, &build) {
+            history.builds.push(build);
+        }
+    }
     history.builds.len() > before
 }
 
@@ -96,7 +121,7 @@ pub fn collect(
     rules: &RuleConfig,
 ) -> Result<History, Error> {
     let mut history = History::default();
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     for number in 1..=MAX_PAGES {
         let page = get_page(number)?;
         let total = page.total;

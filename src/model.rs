@@ -1,6 +1,7 @@
 //! The API's build list, parsed strictly: a build the rules cannot trust is an error
 //! that names the field and the build's index, never a silently skipped entry.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
@@ -36,9 +37,19 @@ impl State {
 
     /// One of the four terminal states, case-insensitively; `None` for anything else.
     pub fn parse_terminal(raw: &str) -> Option<State> {
-        Self::TERMINAL
-            .into_iter()
-            .find(|state| state.name().eq_ignore_ascii_case(raw.trim()))
+        let raw = raw.trim();
+        // One comparison per build, not four: this runs for every build of long lists.
+        let candidate = match raw.as_bytes().first()?.to_ascii_lowercase() {
+            b's' => State::Successful,
+            b'f' => State::Failed,
+            b't' => State::Timeout,
+            b'c' => State::Cancel,
+            _ => return None,
+        };
+        candidate
+            .name()
+            .eq_ignore_ascii_case(raw)
+            .then_some(candidate)
     }
 
     pub fn name(&self) -> &str {
@@ -110,19 +121,22 @@ pub fn response_error(err: &serde_json::Error) -> Error {
     Error::Response(format!("{what}: {err}"))
 }
 
-/// The fields of a build as they arrive, checked by `into_build`.
+/// The fields of a build as they arrive, checked by `into_build`. Strings are borrowed
+/// from the input where they can be, so only the id is ever copied.
 #[derive(Deserialize)]
-struct RawBuild {
-    build_id: Option<String>,
-    build_state: Option<String>,
+struct RawBuild<'a> {
+    #[serde(default, borrow, deserialize_with = "text")]
+    build_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "text")]
+    build_state: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "duration")]
     duration: Option<u64>,
 }
 
-impl RawBuild {
+impl RawBuild<'_> {
     fn into_build(self, index: usize) -> Result<Build, String> {
         let id = match self.build_id {
-            Some(id) if !id.trim().is_empty() => id,
+            Some(id) if !id.trim().is_empty() => id.into_owned(),
             Some(_) => return Err(format!("list[{index}].build_id is empty")),
             None => return Err(format!("list[{index}] has no build_id")),
         };
@@ -158,7 +172,7 @@ fn builds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Build>, D::E
             loop {
                 let index = builds.len();
                 let raw = seq
-                    .next_element::<RawBuild>()
+                    .next_element::<RawBuild<'de>>()
                     .map_err(|e| de::Error::custom(format!("list[{index}]: {e}")))?;
                 match raw {
                     Some(raw) => builds.push(raw.into_build(index).map_err(de::Error::custom)?),
@@ -168,6 +182,30 @@ fn builds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Build>, D::E
         }
     }
     deserializer.deserialize_any(BuildsVisitor)
+}
+
+/// A string, borrowed from the input when it has no escapes (serde borrows only fields
+/// typed exactly `Cow`, not `Option<Cow>`).
+fn text<'de: 'a, 'a, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    struct TextVisitor;
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_string())))
+        }
+    }
+    deserializer.deserialize_any(TextVisitor)
 }
 
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
