@@ -425,6 +425,14 @@ fn transport_failure(e: ureq::Error, api: &Api) -> Failure {
             )),
             false,
         ),
+        // ureq hands rustls failures (an untrusted certificate, a bad handshake) over as
+        // InvalidData I/O errors: retrying cannot help, a CA bundle may.
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => (
+            Error::Network(format!(
+                "TLS with {origin} failed: {io} (behind a TLS-inspecting proxy, pass its CA with --ca-cert)"
+            )),
+            false,
+        ),
         ureq::Error::Io(io) => {
             let what = match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),

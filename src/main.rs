@@ -17,6 +17,8 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_ERROR: u8 = 3;
 
 fn main() -> ExitCode {
+    #[cfg(unix)]
+    interrupt::install();
     let env = |name: &str| std::env::var(name).ok();
     let args: Vec<String> = match std::env::args_os()
         .skip(1)
@@ -156,4 +158,31 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&temp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&temp);
     })
+}
+
+/// SIGINT and SIGTERM end the gate at once, while waiting or fetching, with one line on
+/// stderr and exit 130 or 143: never a pass, and no report built from half the data.
+#[cfg(unix)]
+mod interrupt {
+    extern "C" fn on_signal(signal: libc::c_int) {
+        let line: &[u8] = if signal == libc::SIGINT {
+            b"servicestage-gate: interrupted by SIGINT; no verdict\n"
+        } else {
+            b"servicestage-gate: interrupted by SIGTERM; no verdict\n"
+        };
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is static.
+        unsafe {
+            libc::write(2, line.as_ptr().cast(), line.len());
+            libc::_exit(128 + signal);
+        }
+    }
+
+    pub fn install() {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: the handler only makes async-signal-safe calls.
+        unsafe {
+            libc::signal(libc::SIGINT, handler);
+            libc::signal(libc::SIGTERM, handler);
+        }
+    }
 }

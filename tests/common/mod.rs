@@ -352,3 +352,154 @@ pub fn drain(mut stream: TcpStream) -> Vec<u8> {
     let _ = stream.read_to_end(&mut bytes);
     bytes
 }
+
+/// An HTTPS server on 127.0.0.1 with the certificate in tests/fixtures (for `localhost` and
+/// `127.0.0.1`, signed by tests/fixtures/ca.pem). Answers every request with `body`.
+pub struct TlsServer {
+    pub port: u16,
+    handshakes: Arc<AtomicUsize>,
+}
+
+impl TlsServer {
+    pub fn start(body: &str) -> TlsServer {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(fixtures.join("server.pem"))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(fixtures.join("server.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handshakes = Arc::new(AtomicUsize::new(0));
+        let (counter, body) = (handshakes.clone(), body.to_string());
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (config, counter, body) = (config.clone(), counter.clone(), body.clone());
+                thread::spawn(move || {
+                    let connection = rustls::ServerConnection::new(config).unwrap();
+                    let mut tls = rustls::StreamOwned::new(connection, stream);
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return, // the client refused the certificate, or left
+                        }
+                    }
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(response.as_bytes());
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
+                });
+            }
+        });
+        TlsServer { port, handshakes }
+    }
+
+    /// Requests that completed a TLS handshake.
+    pub fn requests(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
+    }
+}
+
+pub fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A CONNECT proxy on 127.0.0.1 that tunnels to loopback ports only, recording each
+/// request's head. With `require_auth`, a request without Proxy-Authorization gets 407.
+pub struct ConnectProxy {
+    pub port: u16,
+    heads: Arc<Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    pub fn start(require_auth: bool) -> ConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let recorded = heads.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let recorded = recorded.clone();
+                thread::spawn(move || tunnel(stream, &recorded, require_auth));
+            }
+        });
+        ConnectProxy { port, heads }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+fn tunnel(client: TcpStream, recorded: &Mutex<Vec<String>>, require_auth: bool) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    recorded.lock().unwrap().push(head.clone());
+    let mut client = client;
+    let target = head.split_whitespace().nth(1).unwrap_or("").to_string();
+    let loopback = target.starts_with("localhost:") || target.starts_with("127.0.0.1:");
+    if !head.starts_with("CONNECT ") || !loopback {
+        let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        return;
+    }
+    if require_auth
+        && !head
+            .to_ascii_lowercase()
+            .contains("proxy-authorization: basic ")
+    {
+        let _ = client
+            .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+        return;
+    }
+    let port = target.rsplit(':').next().unwrap();
+    let Ok(upstream) = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())) else {
+        return;
+    };
+    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let (mut client_read, mut upstream_write) =
+        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+    let up = thread::spawn(move || {
+        let _ = std::io::copy(&mut client_read, &mut upstream_write);
+        let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+    });
+    let (mut upstream_read, mut client_write) = (upstream, client);
+    let _ = std::io::copy(&mut upstream_read, &mut client_write);
+    let _ = client_write.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+}
