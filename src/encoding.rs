@@ -45,10 +45,10 @@ pub fn percent_decode(s: &str) -> Vec<u8> {
 
 /// The canonical query: pairs sorted by key then value, each `enc(k)=enc(v)`, joined by `&`.
 /// The client sends exactly this string, so what is signed is what is sent.
-pub fn canonical_query(pairs: &[(&str, &str)]) -> String {
+pub fn canonical_query<K: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: &[(K, V)]) -> String {
     let mut encoded: Vec<(String, String)> = pairs
         .iter()
-        .map(|(k, v)| (percent_encode(k.as_bytes()), percent_encode(v.as_bytes())))
+        .map(|(k, v)| (percent_encode(k.as_ref()), percent_encode(v.as_ref())))
         .collect();
     encoded.sort();
     encoded

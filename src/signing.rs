@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::encoding::{percent_decode, percent_encode};
+use crate::encoding::{self, percent_decode, percent_encode};
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
@@ -42,25 +42,17 @@ pub fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// The query re-encoded and sorted by key, then value.
+/// The query as sent, decoded and put in canonical form: sorted by key, then value.
 pub fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                percent_encode(&percent_decode(k)),
-                percent_encode(&percent_decode(v)),
-            )
+            (percent_decode(k), percent_decode(v))
         })
         .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    encoding::canonical_query(&pairs)
 }
 
 /// Lower-cased, trimmed, sorted headers; names with `_` are not signed.

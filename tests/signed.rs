@@ -6,7 +6,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{Recorded, Reply, Server, borrowed, gate, page_json, run, successful};
+use common::{Recorded, Reply, Server, borrowed, gate, page_json, parse_sdk_date, run, successful};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -78,17 +78,7 @@ fn verify(request: &Recorded, sk: &str) -> Result<(), String> {
             return Err(format!("{required} is not signed"));
         }
     }
-    let sent = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &date[0..4],
-        &date[4..6],
-        &date[6..8],
-        &date[9..11],
-        &date[11..13],
-        &date[13..15]
-    );
-    let sent =
-        humantime::parse_rfc3339(&sent).map_err(|e| format!("bad X-Sdk-Date {date}: {e}"))?;
+    let sent = parse_sdk_date(date)?;
     let skew = SystemTime::now()
         .duration_since(sent)
         .unwrap_or_else(|e| e.duration());

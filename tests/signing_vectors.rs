@@ -1,5 +1,7 @@
 //! Reproduces every vector computed with the official Huawei Cloud SDK signer, byte for byte.
 
+mod common;
+
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -73,17 +75,7 @@ fn wire(vector: &Vector) -> (String, String, Vec<(String, String)>) {
 }
 
 fn sdk_time(vector: &Vector) -> SystemTime {
-    let date = vector.input["x_sdk_date"].as_str().unwrap();
-    let rfc3339 = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &date[0..4],
-        &date[4..6],
-        &date[6..8],
-        &date[9..11],
-        &date[11..13],
-        &date[13..15]
-    );
-    humantime::parse_rfc3339(&rfc3339).unwrap()
+    common::parse_sdk_date(vector.input["x_sdk_date"].as_str().unwrap()).unwrap()
 }
 
 #[test]

@@ -418,6 +418,22 @@ impl TlsServer {
     }
 }
 
+/// `YYYYMMDDTHHMMSSZ`, as in `X-Sdk-Date`.
+pub fn parse_sdk_date(date: &str) -> Result<std::time::SystemTime, String> {
+    let part =
+        |range: std::ops::Range<usize>| date.get(range).ok_or(format!("bad X-Sdk-Date {date:?}"));
+    let rfc3339 = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        part(0..4)?,
+        part(4..6)?,
+        part(6..8)?,
+        part(9..11)?,
+        part(11..13)?,
+        part(13..15)?
+    );
+    humantime::parse_rfc3339(&rfc3339).map_err(|e| format!("bad X-Sdk-Date {date:?}: {e}"))
+}
+
 pub fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
