@@ -421,6 +421,15 @@ pub fn requested_format(args: &[&str], env: Env) -> Format {
     }
 }
 
+/// The job as given, read apart from everything else so that even a usage error can name it.
+pub fn job(args: &Args, env: Env) -> JobRef {
+    let lookup = Lookup { env };
+    JobRef {
+        id: lookup.get("job-id", &args.job_id).map(|s| s.value),
+        name: lookup.get("job-name", &args.job_name).map(|s| s.value),
+    }
+}
+
 /// Resolves and validates everything the gate needs. Reads no file and no process state.
 pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     let lookup = Lookup { env };
@@ -471,10 +480,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         .map(|s| PathBuf::from(s.value));
     let verbose = lookup.switch("verbose", args.verbose)?;
 
-    let job = JobRef {
-        id: lookup.get("job-id", &args.job_id).map(|s| s.value),
-        name: lookup.get("job-name", &args.job_name).map(|s| s.value),
-    };
+    let job = job(args, env);
     let source = match lookup.get("input", &args.input) {
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef};
 use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
 use servicestage_gate::report::{Outcome, azure, github, json, junit, text};
@@ -28,22 +28,31 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(bad) => {
             let err = Error::Usage(format!("argument {bad:?} is not valid UTF-8"));
-            return usage_before_config(&err, config::Format::Text);
+            return usage_before_config(&err, &JobRef::default(), Format::Text);
         }
     };
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
-    let config = match cli::parse("servicestage-gate", &args) {
+    let parsed = match cli::parse("servicestage-gate", &args) {
+        Ok(parsed) => parsed,
         Err(Early::Print(text)) => {
             print!("{text}");
             return ExitCode::SUCCESS;
         }
-        Err(Early::Usage(message)) => Err(Error::Usage(message)),
-        Ok(parsed) => config::resolve(&parsed, &env),
+        Err(Early::Usage(message)) => {
+            let format = config::requested_format(&args, &env);
+            return usage_before_config(&Error::Usage(message), &JobRef::default(), format);
+        }
     };
-    let config = match config {
+    let config = match config::resolve(&parsed, &env) {
         Ok(config) => config,
-        Err(err) => return usage_before_config(&err, config::requested_format(&args, &env)),
+        Err(err) => {
+            let (job, format) = (
+                config::job(&parsed, &env),
+                config::requested_format(&args, &env),
+            );
+            return usage_before_config(&err, &job, format);
+        }
     };
 
     let mut stderr_line = |line: &str| eprintln!("servicestage-gate: {line}");
@@ -67,13 +76,10 @@ fn exit_code(config: &Config, outcome: &Outcome) -> u8 {
 }
 
 /// A usage error found before there was a config to publish with.
-fn usage_before_config(err: &Error, format: Format) -> ExitCode {
+fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
     eprint!("{}", text::error_line(err));
     if format == Format::Json {
-        print!(
-            "{}",
-            json::render(&config::JobRef::default(), &Err(err.clone()))
-        );
+        print!("{}", json::render(job, &Err(err.clone())));
     }
     ExitCode::from(EXIT_USAGE)
 }

@@ -713,3 +713,35 @@ fn junit_parses_back_with_hostile_text() {
         Some("build <b&\"1'>\u{FFFD}]]> is Failed, expected Successful")
     );
 }
+
+#[test]
+fn a_usage_error_still_names_the_job_in_json() {
+    let out = run(gate().args([
+        "--format",
+        "json",
+        "--job-id",
+        "j-7",
+        "--job-name",
+        "deploy",
+        "--region",
+        "cn-north-4",
+    ]));
+    assert_eq!(out.code, 2);
+    let json = out.json();
+    assert_eq!(
+        json["job"],
+        serde_json::json!({"id": "j-7", "name": "deploy"})
+    );
+    assert_eq!(
+        json["error"]["message"],
+        "no credentials: set SERVICESTAGE_TOKEN (or --token-file), or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"
+    );
+    assert_eq!(
+        (
+            json["target"].clone(),
+            json["summary"].clone(),
+            json["rules"].clone()
+        ),
+        (Value::Null, Value::Null, serde_json::json!([]))
+    );
+}
