@@ -1,7 +1,5 @@
 //! `--junit`: a JUnit XML report, one testcase per rule.
 
-use std::fmt::Write;
-
 use super::Outcome;
 use crate::config::JobRef;
 use crate::rules::Verdict;
@@ -32,53 +30,38 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
         .unwrap_or("saved response");
     let suite = xml(&format!("servicestage-gate: {job_name}"));
     let class = xml(&format!("servicestage-gate.{job_name}"));
-    let mut cases = String::new();
-    let (mut failures, mut errors, mut skipped, tests);
-    (failures, errors, skipped) = (0, 0, 0);
-    match outcome {
+    let (cases, tests, failures, errors, skipped) = match outcome {
         Err(err) => {
-            errors = 1;
-            tests = 1;
-            let _ = write!(
-                cases,
+            let case = format!(
                 "    <testcase classname=\"{class}\" name=\"fetch builds\">\n      <error type=\"{}\" message=\"{}\">{}</error>\n    </testcase>\n",
                 err.kind(),
                 xml(err.message()),
                 xml(&err.to_string())
             );
+            (case, 1, 0, 1, 0)
         }
         Ok(evaluation) => {
-            tests = evaluation.rules.len();
-            for rule in &evaluation.rules {
-                let message = xml(&rule.message);
-                let _ = writeln!(
-                    cases,
-                    "    <testcase classname=\"{class}\" name=\"{}\">",
-                    rule.name
-                );
-                match rule.verdict {
-                    Verdict::Pass => {
-                        let _ = writeln!(cases, "      <system-out>{message}</system-out>");
-                    }
-                    Verdict::Fail => {
-                        failures += 1;
-                        let _ = writeln!(
-                            cases,
-                            "      <failure message=\"{message}\">{message}</failure>"
-                        );
-                    }
-                    Verdict::Inconclusive => {
-                        skipped += 1;
-                        let _ = writeln!(
-                            cases,
-                            "      <skipped message=\"inconclusive: {message}\"/>"
-                        );
-                    }
-                }
-                cases.push_str("    </testcase>\n");
-            }
+            let count = |v| evaluation.rules.iter().filter(|r| r.verdict == v).count();
+            let cases: String = evaluation
+                .rules
+                .iter()
+                .map(|rule| {
+                    let message = xml(&rule.message);
+                    let body = match rule.verdict {
+                        Verdict::Pass => format!("<system-out>{message}</system-out>"),
+                        Verdict::Fail => format!("<failure message=\"{message}\">{message}</failure>"),
+                        Verdict::Inconclusive => format!("<skipped message=\"inconclusive: {message}\"/>"),
+                    };
+                    format!(
+                        "    <testcase classname=\"{class}\" name=\"{}\">\n      {body}\n    </testcase>\n",
+                        rule.name
+                    )
+                })
+                .collect();
+            let (failures, skipped) = (count(Verdict::Fail), count(Verdict::Inconclusive));
+            (cases, evaluation.rules.len(), failures, 0, skipped)
         }
-    }
+    };
     let counts = format!(
         "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\""
     );
