@@ -547,7 +547,8 @@ fn wait_gives_up_at_the_deadline_as_inconclusive() {
         "build b7 has not finished (Queuing)"
     );
     let polls = server.requests().len();
-    assert!((3..=5).contains(&polls), "{polls} polls in 300ms at 100ms");
+    // 4 on an idle machine; a loaded one fits fewer fetches into the 300 ms, never more.
+    assert!((2..=5).contains(&polls), "{polls} polls in 300ms at 100ms");
 }
 
 #[test]
