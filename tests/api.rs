@@ -7,25 +7,12 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Reply, Run, Server, TOKEN, borrowed, gate, page_json, run, successful};
+use common::{Reply, Run, Server, TOKEN, borrowed, gate, gate_for, page_json, run, successful};
 use serde_json::Value;
 
-/// The gate pointed at `server` with a token, JSON output and quick retries.
+/// The gate pointed at `server`.
 fn against(server: &Server) -> Command {
-    let mut command = gate();
-    command
-        .args([
-            "--endpoint",
-            &server.url(),
-            "--job-id",
-            "job-1",
-            "--job-name",
-            "build-1",
-            "--format",
-            "json",
-        ])
-        .env("SERVICESTAGE_TOKEN", TOKEN);
-    command
+    gate_for(&server.url())
 }
 
 fn error_of(out: &Run) -> Value {
@@ -213,13 +200,7 @@ fn a_503_then_success_passes_after_one_retry() {
 
 #[test]
 fn persistent_5xx_exhausts_the_retries_then_exits_3() {
-    let server = Server::start(|_, _| {
-        Reply::Status(
-            502,
-            vec![("Content-Type".into(), "text/html".into())],
-            "<html><h1>502 Bad Gateway</h1></html>".into(),
-        )
-    });
+    let server = Server::start(|_, _| Reply::html(502, "<html><h1>502 Bad Gateway</h1></html>"));
     let out = run(against(&server).args(["--retries", "1"]));
     let error = error_of(&out);
     assert_eq!(
@@ -272,13 +253,7 @@ fn zero_retries_means_one_request() {
 
 #[test]
 fn html_with_200_is_a_response_error() {
-    let server = Server::start(|_, _| {
-        Reply::Status(
-            200,
-            vec![("Content-Type".into(), "text/html".into())],
-            "<html>login</html>".into(),
-        )
-    });
+    let server = Server::start(|_, _| Reply::html(200, "<html>login</html>"));
     let error = error_of(&run(&mut against(&server)));
     assert_eq!(error["kind"], "response");
     assert!(

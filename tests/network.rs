@@ -6,24 +6,14 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ConnectProxy, Reply, Server, TOKEN, TlsServer, fixture, gate, page_json, run};
+use common::{ConnectProxy, Reply, Server, TOKEN, TlsServer, fixture, gate_for, page_json, run};
 
 const PASSING: &str =
     r#"{"total":1,"list":[{"build_id":"b1","build_state":"Successful","duration":600}]}"#;
 
 fn https_gate(server: &TlsServer) -> Command {
-    let mut command = gate();
-    command
-        .args([
-            "--endpoint",
-            &format!("https://localhost:{}", server.port),
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-        ])
-        .args(["--format", "json", "--retries", "0"])
-        .env("SERVICESTAGE_TOKEN", TOKEN);
+    let mut command = gate_for(&format!("https://localhost:{}", server.port));
+    command.args(["--retries", "0"]);
     command
 }
 
@@ -166,19 +156,8 @@ fn no_proxy_bypasses_the_proxy() {
 fn plain_http_to_loopback_goes_through_the_proxy_too() {
     let server = Server::always(200, PASSING);
     let proxy = ConnectProxy::start(false);
-    let out = run(gate()
-        .args([
-            "--endpoint",
-            &format!("http://localhost:{}", server.port),
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--format",
-            "json",
-        ])
-        .env("SERVICESTAGE_TOKEN", TOKEN)
-        .env("http_proxy", proxy.url()));
+    let out =
+        run(gate_for(&format!("http://localhost:{}", server.port)).env("http_proxy", proxy.url()));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(
         proxy.heads()[0].starts_with(&format!("CONNECT localhost:{} ", server.port)),
@@ -187,26 +166,15 @@ fn plain_http_to_loopback_goes_through_the_proxy_too() {
     );
     assert_eq!(
         server.requests()[0].target,
-        "/assembling/v1/jobs/j/builds?name=n&page=1&per_page=100"
+        "/assembling/v1/jobs/job-1/builds?name=build-1&page=1&per_page=100"
     );
 }
 
 /// Starts the gate, waits until `server` has seen a request, sends `signal`.
 #[cfg(unix)]
 fn interrupt(server: &Server, extra: &[&str], signal: &str) -> (i32, String, Duration) {
-    let child = gate()
-        .args([
-            "--endpoint",
-            &server.url(),
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--format",
-            "json",
-        ])
+    let child = gate_for(&server.url())
         .args(extra)
-        .env("SERVICESTAGE_TOKEN", TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -21,6 +21,24 @@ pub fn gate() -> Command {
     command
 }
 
+/// The gate pointed at `endpoint` for job `job-1` / `build-1`, with a token and JSON output.
+pub fn gate_for(endpoint: &str) -> Command {
+    let mut command = gate();
+    command
+        .args([
+            "--endpoint",
+            endpoint,
+            "--job-id",
+            "job-1",
+            "--job-name",
+            "build-1",
+            "--format",
+            "json",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN);
+    command
+}
+
 pub fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
@@ -146,6 +164,15 @@ impl Reply {
         Reply::Status(
             status,
             vec![("Content-Type".into(), "application/json".into())],
+            body.into(),
+        )
+    }
+
+    /// An HTML page, as gateways and proxies send on errors.
+    pub fn html(status: u16, body: &str) -> Reply {
+        Reply::Status(
+            status,
+            vec![("Content-Type".into(), "text/html".into())],
             body.into(),
         )
     }
