@@ -6,7 +6,9 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{Recorded, Reply, Server, borrowed, gate, page_json, parse_sdk_date, run, successful};
+use common::{
+    Recorded, Reply, Server, borrowed, gate, gate_for, page_json, parse_sdk_date, run, successful,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -146,18 +148,9 @@ fn verifying(body: String) -> Server {
 }
 
 fn signed(server: &Server, sk: &str) -> Command {
-    let mut command = gate();
+    let mut command = gate_for(&server.url());
     command
-        .args([
-            "--endpoint",
-            &server.url(),
-            "--job-id",
-            "job-1",
-            "--job-name",
-            "build-1",
-            "--format",
-            "json",
-        ])
+        .env_remove("SERVICESTAGE_TOKEN")
         .env("HUAWEICLOUD_SDK_AK", AK)
         .env("HUAWEICLOUD_SDK_SK", sk)
         .env(
