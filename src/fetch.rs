@@ -47,22 +47,20 @@ pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Er
 
 /// Reads a saved response from a file, or stdin when `path` is `None`.
 pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
-    let mut bytes = Vec::new();
-    let (read, name) = match path {
-        // One exactly-sized read for a file; the size check below still applies.
-        Some(path) => (
-            std::fs::read(path).map(|read| bytes = read),
-            path.display().to_string(),
-        ),
-        None => (
-            std::io::stdin()
-                .lock()
-                .take(MAX_BODY + 1)
-                .read_to_end(&mut bytes)
-                .map(drop),
-            "stdin".to_string(),
-        ),
+    let name = path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
+    let source: std::io::Result<(Box<dyn Read>, u64)> = match path {
+        // A file's size lets the buffer be allocated once, so it is read in one go.
+        Some(path) => std::fs::File::open(path)
+            .map(|file| (file.metadata().map_or(0, |m| m.len()), file))
+            .map(|(size, file)| (Box::new(file) as Box<dyn Read>, size)),
+        None => Ok((Box::new(std::io::stdin().lock()), 0)),
     };
+    let mut bytes = Vec::new();
+    // Never more than one byte past the cap, whatever the file claims or holds.
+    let read = source.and_then(|(reader, size)| {
+        bytes.reserve(size.min(MAX_BODY) as usize + 1);
+        reader.take(MAX_BODY + 1).read_to_end(&mut bytes)
+    });
     read.map_err(|e| Error::Usage(format!("--input: cannot read {name}: {e}")))?;
     if bytes.len() as u64 > MAX_BODY {
         return Err(Error::Response(format!(

@@ -22,14 +22,6 @@ pub enum State {
 }
 
 impl State {
-    /// The four terminal states, as the API spells them.
-    pub const TERMINAL: [State; 4] = [
-        State::Successful,
-        State::Failed,
-        State::Timeout,
-        State::Cancel,
-    ];
-
     /// Reads an API state, case-insensitively.
     pub fn parse(raw: &str) -> State {
         Self::parse_terminal(raw).unwrap_or_else(|| State::Unfinished(raw.to_string()))

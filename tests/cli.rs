@@ -745,3 +745,16 @@ fn a_usage_error_still_names_the_job_in_json() {
         (Value::Null, Value::Null, serde_json::json!([]))
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_endless_input_stops_at_the_16_mib_cap() {
+    let out = run(gate().args(["--input", "/dev/zero", "--format", "json"]));
+    assert_eq!(out.code, 3);
+    let error = &out.json()["error"];
+    assert_eq!(error["kind"], "response");
+    assert_eq!(
+        error["message"],
+        "--input: /dev/zero is over the 16 MiB limit"
+    );
+}
