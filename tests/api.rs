@@ -7,7 +7,10 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Reply, Run, Server, TOKEN, borrowed, gate, gate_for, page_json, run, successful};
+use common::{
+    Reply, Run, Server, TOKEN, assert_message_contains, borrowed, gate, gate_for, page_json, run,
+    successful,
+};
 use serde_json::Value;
 
 /// The gate pointed at `server`.
@@ -173,13 +176,7 @@ fn not_found_is_an_http_error_that_names_the_job_flags() {
     assert_eq!(error["kind"], "http");
     assert_eq!(error["status"], 404);
     assert_eq!(error["code"], "SVCSTG.00100404");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("check --job-id and --job-name"),
-        "{error}"
-    );
+    assert_message_contains(&error, "check --job-id and --job-name");
     assert_eq!(
         server.requests().len(),
         1,
@@ -212,13 +209,7 @@ fn persistent_5xx_exhausts_the_retries_then_exits_3() {
         Value::Null,
         "an HTML page carries no error code"
     );
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("still after 1 retries"),
-        "{error}"
-    );
+    assert_message_contains(&error, "still after 1 retries");
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -256,13 +247,7 @@ fn html_with_200_is_a_response_error() {
     let server = Server::start(|_, _| Reply::html(200, "<html>login</html>"));
     let error = error_of(&run(&mut against(&server)));
     assert_eq!(error["kind"], "response");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("not valid JSON"),
-        "{error}"
-    );
+    assert_message_contains(&error, "not valid JSON");
     assert_eq!(server.requests().len(), 1, "a bad body is not retried");
 }
 
@@ -274,13 +259,7 @@ fn wrong_field_types_are_response_errors() {
     );
     let error = error_of(&run(&mut against(&server)));
     assert_eq!(error["kind"], "response");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("list[0]: duration \"600\" is a string"),
-        "{error}"
-    );
+    assert_message_contains(&error, "list[0]: duration \"600\" is a string");
 }
 
 #[test]
@@ -296,10 +275,7 @@ fn redirects_are_not_followed_and_no_credential_leaves_the_origin() {
         (error["kind"].as_str(), error["status"].as_u64()),
         (Some("http"), Some(302))
     );
-    assert!(
-        error["message"].as_str().unwrap().contains("redirect"),
-        "{error}"
-    );
+    assert_message_contains(&error, "redirect");
     assert!(
         elsewhere.requests().is_empty(),
         "the redirect target was contacted"
@@ -342,13 +318,7 @@ fn a_refused_connection_is_a_network_error() {
         .env("SERVICESTAGE_TOKEN", TOKEN));
     let error = error_of(&out);
     assert_eq!(error["kind"], "network");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("connection refused"),
-        "{error}"
-    );
+    assert_message_contains(&error, "connection refused");
 }
 
 #[test]
@@ -367,10 +337,7 @@ fn a_slow_server_is_a_timeout() {
     let out = run(against(&server).args(["--timeout", "200ms", "--retries", "0"]));
     let error = error_of(&out);
     assert_eq!(error["kind"], "timeout");
-    assert!(
-        error["message"].as_str().unwrap().contains("within 200ms"),
-        "{error}"
-    );
+    assert_message_contains(&error, "within 200ms");
 }
 
 #[test]
@@ -392,13 +359,7 @@ fn a_body_over_16_mib_is_refused() {
     let server = Server::start(move |_, _| Reply::ok(body.clone()));
     let error = error_of(&run(&mut against(&server)));
     assert_eq!(error["kind"], "response");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("over the 16 MiB limit"),
-        "{error}"
-    );
+    assert_message_contains(&error, "over the 16 MiB limit");
 }
 
 /// Serves `builds` in pages of at most `cap`, whatever `per_page` asks, as ServiceStage

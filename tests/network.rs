@@ -6,7 +6,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ConnectProxy, Reply, Server, TOKEN, TlsServer, fixture, gate_for, page_json, run};
+use common::{
+    ConnectProxy, Reply, Server, TOKEN, TlsServer, assert_message_contains, fixture, gate_for,
+    page_json, run,
+};
 
 const PASSING: &str =
     r#"{"total":1,"list":[{"build_id":"b1","build_state":"Successful","duration":600}]}"#;
@@ -106,14 +109,7 @@ fn a_refused_proxy_is_an_error_without_its_credentials() {
         .env("HTTPS_PROXY", proxy.url()));
     assert_eq!(out.code, 3, "{}", out.stdout);
     assert_eq!(server.requests(), 0);
-    assert!(
-        out.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("407"),
-        "{}",
-        out.stdout
-    );
+    assert_message_contains(&out.json()["error"], "407");
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -109,6 +109,14 @@ pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
     }
 }
 
+/// Asserts that a JSON `error` object's message mentions `needle`.
+pub fn assert_message_contains(error: &Value, needle: &str) {
+    let message = error["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message in {error}"));
+    assert!(message.contains(needle), "{needle:?} not in {error}");
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
