@@ -560,12 +560,7 @@ fn the_token_never_reaches_the_output_even_verbose() {
             .args(["-v", "--format", format, "--annotations", "github"])
             .env("SERVICESTAGE_TOKEN", TOKEN));
         assert_eq!(out.code, 0, "{}", out.stderr);
-        for stream in [&out.stdout, &out.stderr] {
-            assert!(
-                !stream.contains(TOKEN) && !stream.contains("SECRET"),
-                "token leaked: {stream}"
-            );
-        }
+        out.assert_hides(&[TOKEN, "SECRET"]);
         let logged: Vec<&str> = out
             .stderr
             .lines()
@@ -632,9 +627,7 @@ fn a_server_echoing_the_token_cannot_make_the_gate_print_it() {
     for _ in 0..2 {
         let out = run(against(&server).arg("-v"));
         assert_eq!(out.code, 3);
-        for stream in [&out.stdout, &out.stderr] {
-            assert!(!stream.contains(TOKEN), "token leaked: {stream}");
-        }
+        out.assert_hides(&[TOKEN]);
         assert!(out.stdout.contains("<redacted>"), "{}", out.stdout);
         assert_eq!(
             out.stderr.lines().filter(|l| !l.contains(" GET ")).count(),

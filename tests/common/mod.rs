@@ -64,6 +64,15 @@ impl Run {
         })
     }
 
+    /// Asserts that none of `secrets` appears on stdout or stderr.
+    pub fn assert_hides(&self, secrets: &[&str]) {
+        for stream in [&self.stdout, &self.stderr] {
+            for secret in secrets {
+                assert!(!stream.contains(secret), "{secret:?} leaked: {stream}");
+            }
+        }
+    }
+
     pub fn rule(&self, name: &str) -> Value {
         let json = self.json();
         json["rules"]
