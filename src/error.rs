@@ -28,6 +28,8 @@ pub struct HttpFailure {
     pub code: Option<String>,
     /// One line for the user: what happened and what to do about it.
     pub message: String,
+    /// The `X-Request-Id` the API answered with, for a support ticket.
+    pub request_id: Option<String>,
 }
 
 impl Error {
@@ -61,18 +63,17 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.http_failure() {
-            Some(HttpFailure {
-                status,
-                code: Some(code),
-                message,
-            }) => write!(f, "{}: HTTP {status} {code}: {message}", self.kind()),
-            Some(HttpFailure {
-                status, message, ..
-            }) => {
-                write!(f, "{}: HTTP {status}: {message}", self.kind())
-            }
-            None => write!(f, "{}: {}", self.kind(), self.message()),
+        let Some(failure) = self.http_failure() else {
+            return write!(f, "{}: {}", self.kind(), self.message());
+        };
+        write!(f, "{}: HTTP {}", self.kind(), failure.status)?;
+        if let Some(code) = &failure.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, ": {}", failure.message)?;
+        match &failure.request_id {
+            Some(id) => write!(f, " [X-Request-Id {id}]"),
+            None => Ok(()),
         }
     }
 }

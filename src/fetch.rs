@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::io::Read;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::client::{Client, MAX_BODY};
+use crate::client::{Client, Deadline, MAX_BODY};
 use crate::config::{Config, Source};
 use crate::error::Error;
 use crate::model::{self, Build, Page};
@@ -19,29 +19,42 @@ pub const PER_PAGE: u32 = 100;
 pub const MAX_PAGES: u32 = 200;
 
 /// The builds the rules need, from wherever the config says. `log` gets the lines meant
-/// for stderr: wait progress, and each request with `--verbose`.
+/// for stderr: wait progress, and each request with `--verbose`. The whole fetch, polls,
+/// pages and retries included, ends by `--wait` (or, without it, the client's run budget).
 pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Error> {
-    match &config.source {
-        Source::Saved(path) => load_saved(path.as_deref()),
-        Source::Api(api) => {
-            let client = Client::new(api, config.verbose)?;
-            let deadline = (!config.wait.is_zero()).then(|| Instant::now() + config.wait);
-            loop {
-                let history = collect(|n| client.page(n, PER_PAGE, deadline, log), &config.rules)?;
-                let (Some(awaited), Some(deadline)) =
-                    (rules::awaited(&history.builds, &config.rules), deadline)
-                else {
-                    return Ok(history);
+    let api = match &config.source {
+        Source::Saved(path) => return load_saved(path.as_deref()),
+        Source::Api(api) => api,
+    };
+    let client = Client::new(api, config.verbose, Deadline::for_run(config.wait, api))?;
+    let deadline = client.deadline();
+    let mut previous = None;
+    loop {
+        let history = match collect(|n| client.page(n, PER_PAGE, log), &config.rules) {
+            Ok(history) => history,
+            Err(e) => {
+                return match previous {
+                    // The deadline cut a poll short: the last complete look is the answer.
+                    Some(previous) if deadline.passed() => Ok(previous),
+                    _ => Err(e),
                 };
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Ok(history);
-                }
-                let left_text = humantime::format_duration(Duration::from_secs(left.as_secs()));
-                log(&format!("waiting for {awaited}, {left_text} left"));
-                std::thread::sleep(config.poll_interval.min(left));
             }
+        };
+        let awaited = rules::awaited(&history.builds, &config.rules);
+        let (Some(awaited), false) = (awaited, config.wait.is_zero()) else {
+            return Ok(history);
+        };
+        let left = deadline.left();
+        if left.is_zero() {
+            return Ok(history);
         }
+        let left_text = humantime::format_duration(Duration::from_secs(left.as_secs()));
+        log(&format!("waiting for {awaited}, {left_text} left"));
+        std::thread::sleep(config.poll_interval.min(left));
+        if deadline.passed() {
+            return Ok(history);
+        }
+        previous = Some(history);
     }
 }
 

@@ -29,12 +29,12 @@ pub fn sdk_date(time: SystemTime) -> String {
         .replace(['-', ':'], "")
 }
 
-/// Decodes each path segment and encodes it again, adding the trailing `/` the signer wants.
+/// Decodes the whole path, then splits it on `/` and encodes each segment again, adding
+/// the trailing `/` the signer wants: an encoded `/` (`%2F`) in a job id splits it, as in
+/// the official SDK.
 pub fn canonical_uri(path: &str) -> String {
-    let segments: Vec<String> = path
-        .split('/')
-        .map(|segment| percent_encode(&percent_decode(segment)))
-        .collect();
+    let decoded = percent_decode(path);
+    let segments: Vec<String> = decoded.split(|&b| b == b'/').map(percent_encode).collect();
     let mut uri = segments.join("/");
     if !uri.ends_with('/') {
         uri.push('/');
@@ -131,4 +131,23 @@ pub fn sign(request: &Request, ak: &str, sk: &str, time: SystemTime) -> [(String
         ("X-Sdk-Date".to_string(), date),
         ("Authorization".to_string(), authorization),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canonical_uri_decodes_the_whole_path_before_splitting() {
+        let cases = [
+            ("/jobs/a%2Fb/builds", "/jobs/a/b/builds/"),
+            ("/jobs/a%2fb/builds/", "/jobs/a/b/builds/"),
+            ("/jobs/job%20id%3A1/builds", "/jobs/job%20id%3A1/builds/"),
+            ("/jobs/a%252Fb", "/jobs/a%252Fb/"),
+            ("", "/"),
+        ];
+        for (path, canonical) in cases {
+            assert_eq!(canonical_uri(path), canonical, "{path}");
+        }
+    }
 }

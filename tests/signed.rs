@@ -88,10 +88,10 @@ fn verify(request: &Recorded, sk: &str) -> Result<(), String> {
         return Err(format!("X-Sdk-Date {date} is {skew:?} off"));
     }
 
-    let path = request.path();
-    let mut uri: String = path
-        .split('/')
-        .map(|s| encode(&decode(s)))
+    // The official signer decodes the whole path first, then splits it: `%2F` splits too.
+    let mut uri: String = decode(request.path())
+        .split(|&b| b == b'/')
+        .map(encode)
         .collect::<Vec<_>>()
         .join("/");
     if !uri.ends_with('/') {
@@ -293,5 +293,62 @@ fn secrets_never_reach_the_output() {
             "verbose logs the request: {}",
             out.stderr
         );
+    }
+}
+
+#[test]
+fn a_slash_in_the_job_id_is_signed_as_the_sdk_signs_it() {
+    let server = verifying(page_json(3, &borrowed(&successful(3))));
+    let out = run(gate()
+        .args(["--endpoint", &server.url(), "--format", "json"])
+        .args(["--job-id", "a/b", "--job-name", "n"])
+        .env("HUAWEICLOUD_SDK_AK", AK)
+        .env("HUAWEICLOUD_SDK_SK", SK));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(
+        server.requests()[0].path(),
+        "/assembling/v1/jobs/a%2Fb/builds",
+        "sent encoded, signed as /assembling/v1/jobs/a/b/builds/"
+    );
+}
+
+/// The access key, the signature and the security token, whole or in part, never reach
+/// any output, whether the server echoes them in an error or in a page.
+#[test]
+fn a_server_echoing_the_signed_headers_cannot_make_the_gate_print_them() {
+    let server = Server::start(|request, n| {
+        let authorization = request.header("Authorization").unwrap_or("").to_string();
+        let security = request.header("X-Security-Token").unwrap_or("").to_string();
+        let echo = format!("{authorization} {security}");
+        match n {
+            0 => Reply::json(
+                401,
+                serde_json::json!({"error_code": "APIGW.0301", "error_msg": echo}).to_string(),
+            ),
+            1 => Reply::json(
+                403,
+                serde_json::json!({"error_msg": format!("key {}", &AK[4..])}).to_string(),
+            ),
+            _ => Reply::ok(page_json(
+                1,
+                &[(&format!("b-{}", &AK[2..14]), "Successful", 5)],
+            )),
+        }
+    });
+    for expected in ["auth", "auth", "response"] {
+        let out = run(signed(&server, SK)
+            .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", SECURITY_TOKEN)
+            .arg("-v"));
+        assert_eq!(out.code, 3, "{}", out.stdout);
+        assert_eq!(out.json()["error"]["kind"], expected, "{}", out.stdout);
+        let sent = server
+            .requests()
+            .last()
+            .unwrap()
+            .header("Authorization")
+            .unwrap()
+            .to_string();
+        let signature = sent.rsplit("Signature=").next().unwrap().to_string();
+        out.assert_hides(&["SECRET", &AK[4..14], &signature[..12]]);
     }
 }

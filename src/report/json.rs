@@ -48,6 +48,7 @@ struct ErrorObject<'a> {
     kind: &'static str,
     status: Option<u16>,
     code: Option<&'a str>,
+    request_id: Option<&'a str>,
     message: &'a str,
 }
 
@@ -84,6 +85,7 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
                 kind: err.kind(),
                 status: err.http_failure().map(|f| f.status),
                 code: err.http_failure().and_then(|f| f.code.as_deref()),
+                request_id: err.http_failure().and_then(|f| f.request_id.as_deref()),
                 message: err.message(),
             }),
         ),

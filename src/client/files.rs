@@ -1,0 +1,56 @@
+//! The files the client reads when it starts: the token file and CA bundles. Each is a
+//! regular file read up to a cap; a FIFO or a device is refused before any read, and
+//! opening never waits for a FIFO's writer.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// IAM tokens are a few KiB; this leaves room for the largest.
+pub const MAX_TOKEN_FILE: u64 = 256 * 1024;
+/// A full system CA bundle is well under this.
+pub const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
+
+/// The bytes of the regular file at `path`, at most `cap` of them; `name` is the flag or
+/// variable that named the file, for the usage error.
+pub fn read_capped(path: &Path, cap: u64, name: &str) -> Result<Vec<u8>, Error> {
+    let usage = |why: String| Error::Usage(format!("{name}: {why}"));
+    let shown = path.display();
+    let file =
+        open_without_blocking(path).map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
+    let metadata = file
+        .metadata()
+        .map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
+    if !metadata.is_file() {
+        return Err(usage(format!(
+            "{shown} is not a regular file (a FIFO, device or directory is never read)"
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(usage(format!(
+            "{shown} is over the {} KiB limit",
+            cap >> 10
+        )));
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().read(true).open(path)
+}

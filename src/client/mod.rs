@@ -1,0 +1,629 @@
+//! The HTTP client: the only module that talks to the network. It sends one request at a
+//! time over a kept-alive connection, within the run's deadline and body budget, retries
+//! what is worth retrying, and turns every fault into an `Error` of the right kind.
+
+mod classify;
+mod files;
+mod secrets;
+
+use std::cell::Cell;
+use std::io::Read;
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::http::{self, Method};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::{AsSendBody, Body};
+
+use crate::config::{Api, Credentials, Scheme, Secret};
+use crate::encoding::{canonical_query, percent_encode};
+use crate::error::Error;
+use crate::model::{self, Page};
+use crate::signing;
+use classify::{Context, Failure, RETRY_AFTER_MAX, Response, Retry, classify, identity_encoding};
+use secrets::Secrets;
+
+/// All response bodies of one run together may not be larger than this.
+pub const MAX_BODY: u64 = 16 * 1024 * 1024;
+/// How much of an error body is read for its code and message.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// The first retry waits about this long; each later one twice as long.
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// A deadline further away than this is as good as none (and cannot overflow an Instant).
+const FAR_FUTURE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// The most a run without `--wait` may take: every try of one request at its full
+/// `--timeout` with the longest `Retry-After` between them, plus one more `--timeout` for
+/// the pages after it. It does not grow with the number of pages.
+pub fn run_budget(timeout: Duration, retries: u32) -> Duration {
+    timeout
+        .saturating_mul(retries.saturating_add(2))
+        .saturating_add(RETRY_AFTER_MAX.saturating_mul(retries))
+}
+
+/// When the whole run must be over: `--wait` when given, else the run budget.
+pub struct Deadline {
+    at: Instant,
+    /// Names the limit in a timeout message.
+    what: String,
+}
+
+impl Deadline {
+    pub fn for_run(wait: Duration, api: &Api) -> Deadline {
+        let text = |d: Duration| humantime::format_duration(d).to_string();
+        let (budget, what) = if wait.is_zero() {
+            let budget = run_budget(api.timeout, api.retries);
+            let what = format!(
+                "the run's time limit of {} ((--retries + 2) x --timeout + --retries x 60s)",
+                text(budget)
+            );
+            (budget, what)
+        } else {
+            (wait, format!("the --wait deadline of {}", text(wait)))
+        };
+        Deadline {
+            at: Instant::now() + budget.min(FAR_FUTURE),
+            what,
+        }
+    }
+
+    pub fn left(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    pub fn passed(&self) -> bool {
+        self.left().is_zero()
+    }
+}
+
+/// One request below the endpoint: the client adds the origin, base path, headers and
+/// credentials.
+pub struct Request<'r> {
+    pub method: Method,
+    /// Below the endpoint's base path, percent-encoded: `/assembling/v1/jobs/j/builds`.
+    pub path: &'r str,
+    /// Unencoded pairs; sent encoded and in canonical order, as they are signed.
+    pub query: &'r [(&'r str, &'r str)],
+    pub body: &'r [u8],
+}
+
+pub struct Client<'a> {
+    agent: ureq::Agent,
+    api: &'a Api,
+    /// As configured, except that a token file has been read into its token.
+    credentials: Credentials,
+    secrets: Secrets,
+    verbose: bool,
+    deadline: Deadline,
+    requests: Cell<u32>,
+    received: Cell<u64>,
+}
+
+impl<'a> Client<'a> {
+    /// Reads the token file and CA certificates; any problem there, or a credential that
+    /// cannot be sent in a header, is a usage error.
+    pub fn new(api: &'a Api, verbose: bool, deadline: Deadline) -> Result<Client<'a>, Error> {
+        let credentials = resolve_credentials(api)?;
+        let secrets = Secrets::new(secret_values(&credentials));
+        let mut tls = TlsConfig::builder();
+        // Plain http (loopback only) never does TLS: skip loading certificates for it.
+        if !api.ca_certs.is_empty() && api.endpoint.scheme == Scheme::Https {
+            tls = tls.root_certs(root_certs(api)?);
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // A redirect is an error: credentials never follow it to another origin.
+            .max_redirects(0)
+            .timeout_global(Some(api.timeout))
+            .tls_config(tls.build())
+            .build()
+            .new_agent();
+        Ok(Client {
+            agent,
+            api,
+            credentials,
+            secrets,
+            verbose,
+            deadline,
+            requests: Cell::new(0),
+            received: Cell::new(0),
+        })
+    }
+
+    /// Every HTTP request sent so far, retries included.
+    pub fn requests(&self) -> u32 {
+        self.requests.get()
+    }
+
+    pub fn deadline(&self) -> &Deadline {
+        &self.deadline
+    }
+
+    /// One page of the job's build list.
+    pub fn page(&self, page: u32, per_page: u32, log: &mut dyn FnMut(&str)) -> Result<Page, Error> {
+        let path = format!(
+            "/assembling/v1/jobs/{}/builds",
+            percent_encode(self.api.job_id.as_bytes())
+        );
+        let (page, per_page) = (page.to_string(), per_page.to_string());
+        let query = [
+            ("name", self.api.job_name.as_str()),
+            ("page", &page),
+            ("per_page", &per_page),
+        ];
+        let request = Request {
+            method: Method::GET,
+            path: &path,
+            query: &query,
+            body: b"",
+        };
+        // The body holds no credential (`send` checked), so neither can the parser's errors.
+        model::parse_page_slice(&self.send(&request, log)?)
+    }
+
+    /// Sends `request` until it is answered with 200, retrying after connection errors,
+    /// timeouts, 429 and 5xx; returns the body. No request or sleep runs past the deadline.
+    pub fn send(&self, request: &Request, log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, Error> {
+        let mut attempt = 0;
+        loop {
+            let failure = match self.attempt(request, log) {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            let Retry::After(after) = failure.retry else {
+                return Err(failure.error);
+            };
+            let delay = after.unwrap_or_else(|| backoff(attempt));
+            if attempt >= self.api.retries || delay >= self.deadline.left() {
+                return Err(failure.error);
+            }
+            attempt += 1;
+            if self.verbose {
+                log(&format!(
+                    "retry {attempt}/{} in {} after {}",
+                    self.api.retries,
+                    humantime::format_duration(Duration::from_millis(delay.as_millis() as u64)),
+                    failure.error
+                ));
+            }
+            std::thread::sleep(delay);
+        }
+    }
+
+    fn attempt(&self, request: &Request, log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, Failure> {
+        let left = self.deadline.left();
+        if left.is_zero() {
+            return Err(Error::Timeout(format!("{} passed", self.deadline.what)).into());
+        }
+        let path = format!("{}{}", self.api.endpoint.base_path, request.path);
+        let query = canonical_query(request.query);
+        let url = match query.as_str() {
+            "" => format!("{}{path}", self.api.endpoint.origin()),
+            query => format!("{}{path}?{query}", self.api.endpoint.origin()),
+        };
+        let headers = self.headers(request, &path, &query);
+        let mut secrets = self.secrets.clone();
+        if let Some(signature) = signature_of(&headers) {
+            secrets.add(signature);
+        }
+        let timeout = self.api.timeout.min(left);
+        let started = Instant::now();
+        self.requests.set(self.requests.get() + 1);
+        let (result, status) = match self.run(request, &url, &headers, timeout) {
+            Err(e) => {
+                let failure = self.transport_failure(e, timeout < self.api.timeout, &secrets);
+                let kind = failure.error.kind().to_string();
+                (Err(failure), kind)
+            }
+            Ok(response) => {
+                let status = response.status().as_u16().to_string();
+                (self.receive(response, &secrets), status)
+            }
+        };
+        if self.verbose {
+            let bytes = result.as_ref().map_or(0, Vec::len);
+            let elapsed = started.elapsed().as_millis();
+            let method = request.method.as_str();
+            log(&format!(
+                "{method} {url} -> {status} ({bytes} bytes, {elapsed} ms)"
+            ));
+        }
+        result
+    }
+
+    /// Sends one request with the time left; the body goes only with a method that has one.
+    fn run(
+        &self,
+        request: &Request,
+        url: &str,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<http::Response<Body>, ureq::Error> {
+        let mut builder = http::Request::builder()
+            .method(request.method.clone())
+            .uri(url);
+        for (name, value) in headers {
+            builder = builder.header(name, value);
+        }
+        if request.body.is_empty() {
+            self.run_with(builder.body(())?, timeout)
+        } else {
+            self.run_with(builder.body(request.body.to_vec())?, timeout)
+        }
+    }
+
+    fn run_with(
+        &self,
+        request: http::Request<impl AsSendBody>,
+        timeout: Duration,
+    ) -> Result<http::Response<Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        self.agent.run(request)
+    }
+
+    /// Reads what the body budget allows and classifies the response.
+    fn receive(
+        &self,
+        mut response: http::Response<Body>,
+        secrets: &Secrets,
+    ) -> Result<Vec<u8>, Failure> {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let [encoding, retry_after, request_id, location] = [
+            "content-encoding",
+            "retry-after",
+            "x-request-id",
+            "location",
+        ]
+        .map(header);
+        let status = response.status().as_u16();
+        let body = match identity_encoding(encoding.as_deref()) {
+            true => self.read_body(&mut response, status, secrets)?,
+            false => Vec::new(),
+        };
+        let received = Response {
+            status,
+            content_encoding: encoding.as_deref(),
+            retry_after: retry_after.as_deref(),
+            request_id: request_id.as_deref(),
+            location: location.as_deref(),
+            body: &body,
+        };
+        let context = Context {
+            signed: matches!(self.credentials, Credentials::AccessKey { .. }),
+            retries: self.api.retries,
+            secrets,
+            now: SystemTime::now(),
+        };
+        classify(&received, &context).map(|()| body)
+    }
+
+    /// A 200's whole body, or the start of an error body, within what is left of the run's
+    /// body budget.
+    fn read_body(
+        &self,
+        response: &mut http::Response<Body>,
+        status: u16,
+        secrets: &Secrets,
+    ) -> Result<Vec<u8>, Failure> {
+        let left = MAX_BODY.saturating_sub(self.received.get());
+        let reader = response.body_mut().with_config().limit(left).reader();
+        let mut body = Vec::new();
+        let read = match status {
+            200 => reader.take(u64::MAX).read_to_end(&mut body),
+            _ => reader.take(MAX_ERROR_BODY).read_to_end(&mut body),
+        };
+        self.received.set(self.received.get() + body.len() as u64);
+        match read {
+            Err(io) if status == 200 => {
+                Err(self.transport_failure(ureq::Error::from(io), false, secrets))
+            }
+            // An error body cut short still says what it could.
+            _ => Ok(body),
+        }
+    }
+
+    /// Every header sent, in the order sent; with AK/SK, signed last.
+    fn headers(&self, request: &Request, path: &str, query: &str) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("Host".to_string(), self.api.endpoint.host_header()),
+            (
+                "Content-Type".to_string(),
+                "application/json;charset=utf8".to_string(),
+            ),
+            (
+                "User-Agent".to_string(),
+                format!("servicestage-gate/{}", env!("CARGO_PKG_VERSION")),
+            ),
+        ];
+        if let Some(project) = &self.api.project_id {
+            headers.push(("X-Project-Id".to_string(), project.clone()));
+        }
+        match &self.credentials {
+            Credentials::Token(token) => {
+                headers.push(("X-Auth-Token".to_string(), token.expose().to_string()));
+            }
+            Credentials::AccessKey {
+                ak,
+                sk,
+                security_token,
+            } => {
+                if let Some(token) = security_token {
+                    headers.push(("X-Security-Token".to_string(), token.expose().to_string()));
+                }
+                let signed = signing::Request {
+                    method: request.method.as_str(),
+                    path,
+                    query,
+                    headers: &headers,
+                    body: request.body,
+                };
+                let signature = signing::sign(&signed, ak, sk.expose(), SystemTime::now());
+                headers.extend(signature);
+            }
+            Credentials::TokenFile(_) => unreachable!("Client::new read the file into a token"),
+        }
+        headers
+    }
+
+    fn transport_failure(&self, e: ureq::Error, clamped: bool, secrets: &Secrets) -> Failure {
+        let origin = self.api.endpoint.origin();
+        let detail = |text: String| {
+            classify::shown(
+                &text,
+                &Context {
+                    signed: false,
+                    retries: 0,
+                    secrets,
+                    now: SystemTime::now(),
+                },
+            )
+        };
+        let timed_out = || match clamped {
+            true => format!(
+                "no complete response from {origin} before {} passed",
+                self.deadline.what
+            ),
+            false => format!(
+                "no complete response from {origin} within {} (--timeout)",
+                humantime::format_duration(self.api.timeout)
+            ),
+        };
+        let (error, retryable) = transport_error(e, &origin, timed_out, detail);
+        Failure {
+            error,
+            retry: match retryable {
+                true => Retry::After(None),
+                false => Retry::Never,
+            },
+        }
+    }
+}
+
+/// The error for a transport fault, and whether a retry may help. `detail` shows text
+/// that may come from the server.
+fn transport_error(
+    e: ureq::Error,
+    origin: &str,
+    timed_out: impl Fn() -> String,
+    detail: impl Fn(String) -> String,
+) -> (Error, bool) {
+    let tls_advice = "(behind a TLS-inspecting proxy, pass its CA with --ca-cert)";
+    match e {
+        ureq::Error::Timeout(_) => (Error::Timeout(timed_out()), true),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            (Error::Timeout(timed_out()), true)
+        }
+        ureq::Error::HostNotFound => (
+            Error::Network(format!(
+                "could not resolve the host of {origin}: check --endpoint or --region"
+            )),
+            true,
+        ),
+        ureq::Error::BodyExceedsLimit(_) => (
+            Error::Response(format!(
+                "the responses of this run are over the {} MiB limit",
+                MAX_BODY >> 20
+            )),
+            false,
+        ),
+        // A header value the credential checks let through: sending it again cannot help.
+        ureq::Error::Http(e) => (
+            Error::Usage(format!(
+                "a request header cannot be sent ({e}): check --project-id"
+            )),
+            false,
+        ),
+        e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_)) => (
+            Error::Network(format!(
+                "TLS with {origin} failed: {} {tls_advice}",
+                detail(e.to_string())
+            )),
+            false,
+        ),
+        // ureq hands rustls failures (an untrusted certificate, a bad handshake) over as
+        // InvalidData I/O errors: retrying cannot help, a CA bundle may.
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => (
+            Error::Network(format!(
+                "TLS with {origin} failed: {} {tls_advice}",
+                detail(io.to_string())
+            )),
+            false,
+        ),
+        ureq::Error::Io(io) => {
+            let what = match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::UnexpectedEof => format!(
+                    "the connection was closed before the response was complete ({})",
+                    detail(io.to_string())
+                ),
+                _ => detail(io.to_string()),
+            };
+            (Error::Network(format!("{origin}: {what}")), true)
+        }
+        ureq::Error::Protocol(e) => (
+            Error::Network(format!(
+                "{origin} sent a malformed HTTP response: {}",
+                detail(e.to_string())
+            )),
+            true,
+        ),
+        e => (
+            Error::Network(format!("{origin}: {}", detail(e.to_string()))),
+            true,
+        ),
+    }
+}
+
+/// The configured credentials, with a token file read into its token; each value that
+/// goes into a header must be one a header can carry.
+fn resolve_credentials(api: &Api) -> Result<Credentials, Error> {
+    let (credentials, token_origin) = match &api.credentials {
+        Credentials::TokenFile(path) => {
+            let bytes = files::read_capped(path, files::MAX_TOKEN_FILE, "--token-file")?;
+            let token = String::from_utf8_lossy(&bytes).trim().to_string();
+            if token.is_empty() {
+                return Err(Error::Usage(format!(
+                    "--token-file: {} is empty",
+                    path.display()
+                )));
+            }
+            (Credentials::Token(Secret::new(token)), "--token-file")
+        }
+        other => (other.clone(), "SERVICESTAGE_TOKEN"),
+    };
+    let mut sent: Vec<(&str, &str)> = match &credentials {
+        Credentials::Token(token) => vec![(token_origin, token.expose())],
+        Credentials::AccessKey {
+            ak, security_token, ..
+        } => [("HUAWEICLOUD_SDK_AK", Some(ak.as_str()))]
+            .into_iter()
+            .chain([(
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+                security_token.as_ref().map(Secret::expose),
+            )])
+            .filter_map(|(origin, value)| Some((origin, value?)))
+            .collect(),
+        Credentials::TokenFile(_) => Vec::new(),
+    };
+    if let Some(project) = &api.project_id {
+        sent.push((
+            "the project id (--project-id or HUAWEICLOUD_SDK_PROJECT_ID)",
+            project,
+        ));
+    }
+    match sent
+        .iter()
+        .find(|(_, value)| !value.bytes().all(|b| (b' '..=b'~').contains(&b)))
+    {
+        Some((origin, _)) => Err(Error::Usage(format!(
+            "{origin}: holds a character an HTTP header cannot carry (a control character, \
+             a line break inside the value or a non-ASCII character)"
+        ))),
+        None => Ok(credentials),
+    }
+}
+
+/// Every credential value: what server text must never echo.
+fn secret_values(credentials: &Credentials) -> Vec<&str> {
+    match credentials {
+        Credentials::Token(token) => vec![token.expose()],
+        Credentials::AccessKey {
+            ak,
+            sk,
+            security_token,
+        } => [Some(ak.as_str()), Some(sk.expose())]
+            .into_iter()
+            .chain([security_token.as_ref().map(Secret::expose)])
+            .flatten()
+            .collect(),
+        Credentials::TokenFile(_) => Vec::new(),
+    }
+}
+
+/// The `Signature=` of a signed request's `Authorization` header.
+fn signature_of(headers: &[(String, String)]) -> Option<&str> {
+    let (_, authorization) = headers.iter().find(|(name, _)| name == "Authorization")?;
+    authorization.split("Signature=").nth(1)
+}
+
+fn root_certs(api: &Api) -> Result<RootCerts, Error> {
+    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
+        .collect();
+    for path in &api.ca_certs {
+        // The config does not say which of the two named this file.
+        let name = "--ca-cert or SSL_CERT_FILE";
+        let usage = |why: String| Error::Usage(format!("{name}: {}: {why}", path.display()));
+        let pem = files::read_capped(path, files::MAX_CA_FILE, name)?;
+        let before = certs.len();
+        for item in ureq::tls::parse_pem(&pem) {
+            match item {
+                Ok(PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {}
+                Err(e) => return Err(usage(format!("not a PEM certificate bundle ({e})"))),
+            }
+        }
+        if certs.len() == before {
+            return Err(usage("holds no PEM certificate".to_string()));
+        }
+    }
+    Ok(RootCerts::new_with_certs(&certs))
+}
+/// Exponential backoff with up to 25% jitter, so that many gates do not retry in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_BASE
+        .saturating_mul(1 << attempt.min(16))
+        .min(BACKOFF_MAX);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_bounded_jitter() {
+        for (attempt, base_ms) in [(0, 500), (1, 1000), (2, 2000), (10, 30_000)] {
+            let d = backoff(attempt).as_millis() as u64;
+            assert!(
+                d >= base_ms && d <= base_ms * 5 / 4,
+                "attempt {attempt}: {d} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn the_run_budget_grows_with_timeout_and_retries_only() {
+        let s = Duration::from_secs;
+        assert_eq!(run_budget(s(2), 0), s(4));
+        assert_eq!(run_budget(s(30), 3), s(5 * 30 + 3 * 60));
+        assert_eq!(run_budget(Duration::MAX, 10), Duration::MAX);
+    }
+
+    #[test]
+    fn the_signature_is_found_in_the_authorization_header() {
+        let headers = [(
+            "Authorization".to_string(),
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=ab12".to_string(),
+        )];
+        assert_eq!(signature_of(&headers), Some("ab12"));
+        assert_eq!(signature_of(&[]), None);
+    }
+}

@@ -1,0 +1,275 @@
+//! Recognising credentials in server text. A server may echo a credential whole, in part,
+//! or encoded; text that holds one is refused or elided, never shown with the secret cut
+//! out, since a cut-out secret still leaks through its partial or encoded copies.
+
+use std::collections::HashSet;
+
+use crate::encoding::percent_decode;
+
+/// A run of this many bytes of a credential (or of one of its encodings) is recognised.
+const GRAM: usize = 10;
+/// Bits of the prefilter that keeps the exact lookup off the common path.
+const FILTER_BITS: usize = 1 << 20;
+/// Decoding rounds for nested encodings (a percent-encoded JSON escape, ...).
+const ROUNDS: usize = 3;
+
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// Every `GRAM`-byte run of every form of every credential, packed into an integer.
+    grams: HashSet<u128>,
+    filter: Vec<u64>,
+    /// Forms shorter than `GRAM`, recognised whole.
+    short: Vec<Vec<u8>>,
+}
+
+impl Secrets {
+    pub fn new<'s>(values: impl IntoIterator<Item = &'s str>) -> Secrets {
+        let mut secrets = Secrets::default();
+        for value in values {
+            secrets.add(value);
+        }
+        secrets
+    }
+
+    /// Adds a credential: itself and its base64 forms in both alphabets.
+    pub fn add(&mut self, value: &str) {
+        let value = value.as_bytes();
+        if value.is_empty() {
+            return;
+        }
+        if self.filter.is_empty() {
+            self.filter = vec![0; FILTER_BITS / 64];
+        }
+        let mut forms = vec![value.to_vec()];
+        forms.extend(base64_forms(value));
+        for form in forms.into_iter().filter(|f| !f.is_empty()) {
+            if form.len() < GRAM {
+                self.short.push(form);
+                continue;
+            }
+            for window in form.windows(GRAM) {
+                let gram = pack(window);
+                self.filter[filter_bit(gram) / 64] |= 1 << (filter_bit(gram) % 64);
+                self.grams.insert(gram);
+            }
+        }
+    }
+
+    /// Whether `text` holds a credential, whole or a `GRAM`-byte run of one, as it is or
+    /// after undoing JSON escapes, percent-encoding and HTML character references.
+    pub fn found_in(&self, text: &[u8]) -> bool {
+        if self.found_raw(text) {
+            return true;
+        }
+        let mut decoded = text.to_vec();
+        for _ in 0..ROUNDS {
+            if !decoded.iter().any(|b| matches!(b, b'\\' | b'%' | b'&')) {
+                return false;
+            }
+            let next = decode_html(&percent_decode(&String::from_utf8_lossy(&decode_json(
+                &decoded,
+            ))));
+            if next == decoded {
+                return false;
+            }
+            if self.found_raw(&next) {
+                return true;
+            }
+            decoded = next;
+        }
+        false
+    }
+
+    fn found_raw(&self, text: &[u8]) -> bool {
+        if self
+            .short
+            .iter()
+            .any(|s| text.windows(s.len()).any(|w| w == s.as_slice()))
+        {
+            return true;
+        }
+        if self.grams.is_empty() || text.len() < GRAM {
+            return false;
+        }
+        let mask = (1u128 << (8 * GRAM)) - 1;
+        let mut gram = pack(&text[..GRAM - 1]);
+        text[GRAM - 1..].iter().any(|&b| {
+            gram = ((gram << 8) | u128::from(b)) & mask;
+            let bit = filter_bit(gram);
+            self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.grams.contains(&gram)
+        })
+    }
+}
+
+fn pack(bytes: &[u8]) -> u128 {
+    bytes
+        .iter()
+        .fold(0u128, |packed, &b| (packed << 8) | u128::from(b))
+}
+
+fn filter_bit(gram: u128) -> usize {
+    let mixed = ((gram as u64) ^ ((gram >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 44) as usize % FILTER_BITS
+}
+
+/// The base64 characters that depend on `value` alone, wherever it starts in the encoded
+/// data: one form per alignment, standard and URL-safe alphabets.
+fn base64_forms(value: &[u8]) -> Vec<Vec<u8>> {
+    const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut forms = Vec::new();
+    for skip in 0..3.min(value.len()) {
+        let rest = &value[skip..];
+        let whole = &rest[..rest.len() / 3 * 3];
+        let standard: Vec<u8> = whole
+            .chunks(3)
+            .flat_map(|c| {
+                let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
+                [18, 12, 6, 0].map(|shift| STANDARD[(n >> shift) as usize & 63])
+            })
+            .collect();
+        let url_safe = standard
+            .iter()
+            .map(|&c| match c {
+                b'+' => b'-',
+                b'/' => b'_',
+                c => c,
+            })
+            .collect();
+        forms.extend([standard, url_safe]);
+    }
+    forms
+}
+
+/// Undoes JSON string escapes (`\uXXXX`, surrogate pairs, `\/`, ...); anything else stays.
+fn decode_json(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'\\' || i + 1 >= text.len() {
+            out.push(text[i]);
+            i += 1;
+            continue;
+        }
+        let (decoded, used) = match text[i + 1] {
+            b'u' => unicode_escape(&text[i..]),
+            b'n' => (Some('\n'), 2),
+            b't' => (Some('\t'), 2),
+            b'r' => (Some('\r'), 2),
+            b'b' => (Some('\u{8}'), 2),
+            b'f' => (Some('\u{c}'), 2),
+            c @ (b'"' | b'\\' | b'/') => (Some(c as char), 2),
+            _ => (None, 1),
+        };
+        match decoded {
+            Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            None => out.extend_from_slice(&text[i..i + used]),
+        }
+        i += used;
+    }
+    out
+}
+
+/// `\uXXXX`, or a surrogate pair `\uD83D\uDE00`; the character and the bytes it took.
+fn unicode_escape(text: &[u8]) -> (Option<char>, usize) {
+    let hex = |at: usize| {
+        let digits = std::str::from_utf8(text.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let Some(first) = hex(2) else {
+        return (None, 1);
+    };
+    if (0xD800..0xDC00).contains(&first)
+        && text.get(6..8) == Some(b"\\u")
+        && let Some(second @ 0xDC00..0xE000) = hex(8)
+    {
+        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+        return (char::from_u32(code), 12);
+    }
+    match char::from_u32(first) {
+        Some(c) => (Some(c), 6),
+        None => (None, 1),
+    }
+}
+
+/// Undoes numeric HTML character references (`&#43;`, `&#x2F;`) and `&amp;`.
+fn decode_html(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'&'
+            && let Some((c, used)) = html_reference(&text[i..])
+        {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            i += used;
+            continue;
+        }
+        out.push(text[i]);
+        i += 1;
+    }
+    out
+}
+
+fn html_reference(text: &[u8]) -> Option<(char, usize)> {
+    if text.starts_with(b"&amp;") {
+        return Some(('&', 5));
+    }
+    let end = text.iter().take(12).position(|&b| b == b';')?;
+    let body = std::str::from_utf8(&text[2..end]).ok()?;
+    let code = match text.get(1..3)? {
+        [b'#', b'x' | b'X'] => u32::from_str_radix(&body[1..], 16).ok()?,
+        [b'#', _] => body.parse().ok()?,
+        _ => return None,
+    };
+    Some((char::from_u32(code)?, end + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "tok-SECRET-4f1d9a7c+/x=";
+
+    #[test]
+    fn recognises_copies_whole_partial_and_encoded() {
+        let secrets = Secrets::new([TOKEN, "AKSHORT"]);
+        let hidden = [
+            TOKEN.to_string(),
+            format!("id-{}", &TOKEN[5..15]),
+            "tok-SECRET\\u002d4f1d".to_string(),
+            "\\u0074\\u006f\\u006b\\u002dSE".to_string() + "CRET-4f",
+            "tok%2DSECRET%2D4f".to_string(),
+            "%5Cu0074ok-SECRET-".to_string(),
+            "tok&#45;SECRET&#x2d;4f".to_string(),
+            "dG9rLVNFQ1JFVC00ZjFkOWE3Yw".to_string(),
+            "b2stU0VDUkVULTRmMWQ5YTdj".to_string(),
+            "xx AKSHORT yy".to_string(),
+        ];
+        for text in hidden {
+            assert!(secrets.found_in(text.as_bytes()), "{text}");
+        }
+        let innocent = [
+            "tok-SECRE",
+            "ECRET-4f1",
+            r#"{"list":[{"build_id":"b1","build_state":"Successful"}]}"#,
+            "100% &amp; \\n",
+            "AKSHOR",
+        ];
+        for text in innocent {
+            assert!(!secrets.found_in(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn no_credentials_recognise_nothing() {
+        assert!(!Secrets::new([""]).found_in(b"anything at all"));
+    }
+
+    #[test]
+    fn decoders_undo_each_encoding() {
+        assert_eq!(
+            decode_json(br#"a\u00e9\/\ud83d\ude00\q\u12"#),
+            "aé/😀\\q\\u12".as_bytes()
+        );
+        assert_eq!(decode_html(b"&#43;&#x2F;&amp;&lt;&#;"), b"+/&&lt;&#;");
+    }
+}
