@@ -417,12 +417,9 @@ fn transport_error(
     timed_out: impl Fn() -> String,
     detail: impl Fn(String) -> String,
 ) -> (Error, bool) {
-    let tls_advice = "(behind a TLS-inspecting proxy, pass its CA with --ca-cert)";
     match e {
         ureq::Error::Timeout(_) => (Error::Timeout(timed_out()), true),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            (Error::Timeout(timed_out()), true)
-        }
+        ureq::Error::Io(io) => io_error(io, origin, timed_out, detail),
         ureq::Error::HostNotFound => (
             Error::Network(format!(
                 "could not resolve the host of {origin}: check --endpoint or --region"
@@ -443,34 +440,8 @@ fn transport_error(
             )),
             false,
         ),
-        e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_)) => (
-            Error::Network(format!(
-                "TLS with {origin} failed: {} {tls_advice}",
-                detail(e.to_string())
-            )),
-            false,
-        ),
-        // ureq hands rustls failures (an untrusted certificate, a bad handshake) over as
-        // InvalidData I/O errors: retrying cannot help, a CA bundle may.
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => (
-            Error::Network(format!(
-                "TLS with {origin} failed: {} {tls_advice}",
-                detail(io.to_string())
-            )),
-            false,
-        ),
-        ureq::Error::Io(io) => {
-            let what = match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-                std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::ConnectionAborted
-                | std::io::ErrorKind::UnexpectedEof => format!(
-                    "the connection was closed before the response was complete ({})",
-                    detail(io.to_string())
-                ),
-                _ => detail(io.to_string()),
-            };
-            (Error::Network(format!("{origin}: {what}")), true)
+        e @ (ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_)) => {
+            (tls_error(origin, &detail(e.to_string())), false)
         }
         ureq::Error::Protocol(e) => (
             Error::Network(format!(
@@ -484,6 +455,37 @@ fn transport_error(
             true,
         ),
     }
+}
+
+fn io_error(
+    io: std::io::Error,
+    origin: &str,
+    timed_out: impl Fn() -> String,
+    detail: impl Fn(String) -> String,
+) -> (Error, bool) {
+    use std::io::ErrorKind;
+    let what = match io.kind() {
+        ErrorKind::TimedOut => return (Error::Timeout(timed_out()), true),
+        // ureq hands rustls failures (an untrusted certificate, a bad handshake) over as
+        // InvalidData I/O errors: retrying cannot help, a CA bundle may.
+        ErrorKind::InvalidData => return (tls_error(origin, &detail(io.to_string())), false),
+        ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::UnexpectedEof => {
+            format!(
+                "the connection was closed before the response was complete ({})",
+                detail(io.to_string())
+            )
+        }
+        _ => detail(io.to_string()),
+    };
+    (Error::Network(format!("{origin}: {what}")), true)
+}
+
+fn tls_error(origin: &str, detail: &str) -> Error {
+    Error::Network(format!(
+        "TLS with {origin} failed: {detail} (behind a TLS-inspecting proxy, pass its CA with \
+         --ca-cert)"
+    ))
 }
 
 /// The configured credentials, with a token file read into its token; each value that
@@ -597,6 +599,94 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Endpoint;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    /// Answers `replies` in turn on one kept-alive connection; returns the URL and the
+    /// request heads and bodies it saw.
+    fn serve(replies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            let mut seen = Vec::new();
+            for reply in replies {
+                let mut head = String::new();
+                while !head.ends_with("\r\n\r\n") {
+                    reader.read_line(&mut head).unwrap();
+                }
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length: ")
+                            .map(str::to_string)
+                    })
+                    .map_or(0, |n| n.trim().parse().unwrap());
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                seen.push(format!("{head}{}", String::from_utf8(body).unwrap()));
+                writer.write_all(reply.as_bytes()).unwrap();
+            }
+            seen
+        });
+        (url, seen)
+    }
+
+    fn api(url: &str, retries: u32) -> Api {
+        Api {
+            endpoint: Endpoint::parse(url).unwrap(),
+            job_id: "j".into(),
+            job_name: "n".into(),
+            project_id: None,
+            credentials: Credentials::Token(Secret::new("tok-SECRET-4f1d9a7c".into())),
+            timeout: Duration::from_secs(5),
+            retries,
+            ca_certs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn send_posts_and_counts_every_request_retries_included() {
+        let (url, seen) = serve(vec![
+            "HTTP/1.1 503 Unavailable\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}",
+            "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+        ]);
+        let api = api(&url, 1);
+        let client = Client::new(&api, false, Deadline::for_run(Duration::ZERO, &api)).unwrap();
+        let request = Request {
+            method: Method::POST,
+            path: "/v3/auth/tokens",
+            query: &[("nocatalog", "true")],
+            body: b"{\"auth\":{}}",
+        };
+        let body = client.send(&request, &mut |_| {}).unwrap();
+        assert_eq!((body.as_slice(), client.requests()), (&b"{\"a\":1}"[..], 2));
+        let seen = seen.join().unwrap();
+        assert!(
+            seen[1].starts_with("POST /v3/auth/tokens?nocatalog=true HTTP/1.1"),
+            "{}",
+            seen[1]
+        );
+        assert!(seen[1].ends_with("{\"auth\":{}}"), "{}", seen[1]);
+    }
+
+    #[test]
+    fn nothing_is_sent_once_the_deadline_has_passed() {
+        let api = api("http://127.0.0.1:9", 3);
+        let mut deadline = Deadline::for_run(Duration::from_millis(1), &api);
+        deadline.at = Instant::now();
+        let client = Client::new(&api, false, deadline).unwrap();
+        let err = client.page(1, 100, &mut |_| {}).unwrap_err();
+        assert_eq!((err.kind(), client.requests()), ("timeout", 0));
+        assert!(
+            err.message().contains("the --wait deadline of 1ms passed"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
