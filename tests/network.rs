@@ -567,3 +567,17 @@ fn a_content_encoding_the_gate_did_not_ask_for_is_a_response_error() {
     assert_message_contains(error, "Content-Encoding gzip");
     assert_eq!(server.requests()[0].header("Accept-Encoding"), None);
 }
+
+#[test]
+fn a_slow_body_is_cut_at_the_wait_deadline() {
+    let server = Server::start(|_, _| Reply::SlowBody(PASSING.to_string(), Duration::from_secs(5)));
+    let out = run(gate_for(&server.url()).args(["--wait", "1s", "--timeout", "10s"]));
+    assert!(
+        out.elapsed < Duration::from_secs(3),
+        "took {:?}",
+        out.elapsed
+    );
+    let error = &out.json()["error"];
+    assert_eq!((out.code, error["kind"].as_str()), (3, Some("timeout")));
+    assert_message_contains(error, "the --wait deadline of 1s");
+}

@@ -207,17 +207,18 @@ impl<'a> Client<'a> {
             secrets.add(signature);
         }
         let timeout = self.api.timeout.min(left);
+        let clamped = timeout < self.api.timeout;
         let started = Instant::now();
         self.requests.set(self.requests.get() + 1);
         let (result, status) = match self.run(request, &url, &headers, timeout) {
             Err(e) => {
-                let failure = self.transport_failure(e, timeout < self.api.timeout, &secrets);
+                let failure = self.transport_failure(e, clamped, &secrets);
                 let kind = failure.error.kind().to_string();
                 (Err(failure), kind)
             }
             Ok(response) => {
                 let status = response.status().as_u16().to_string();
-                (self.receive(response, &secrets), status)
+                (self.receive(response, &secrets, clamped), status)
             }
         };
         if self.verbose {
@@ -270,6 +271,7 @@ impl<'a> Client<'a> {
         &self,
         mut response: http::Response<Body>,
         secrets: &Secrets,
+        clamped: bool,
     ) -> Result<Vec<u8>, Failure> {
         let header = |name: &str| {
             response
@@ -287,7 +289,7 @@ impl<'a> Client<'a> {
         .map(header);
         let status = response.status().as_u16();
         let body = match identity_encoding(encoding.as_deref()) {
-            true => self.read_body(&mut response, status, secrets)?,
+            true => self.read_body(&mut response, status, secrets, clamped)?,
             false => Vec::new(),
         };
         let received = Response {
@@ -314,6 +316,7 @@ impl<'a> Client<'a> {
         response: &mut http::Response<Body>,
         status: u16,
         secrets: &Secrets,
+        clamped: bool,
     ) -> Result<Vec<u8>, Failure> {
         let left = MAX_BODY.saturating_sub(self.received.get());
         let reader = response.body_mut().with_config().limit(left).reader();
@@ -325,7 +328,7 @@ impl<'a> Client<'a> {
         self.received.set(self.received.get() + body.len() as u64);
         match read {
             Err(io) if status == 200 => {
-                Err(self.transport_failure(ureq::Error::from(io), false, secrets))
+                Err(self.transport_failure(ureq::Error::from(io), clamped, secrets))
             }
             // An error body cut short still says what it could.
             _ => Ok(body),
