@@ -202,10 +202,15 @@ impl<'a> Client<'a> {
             query => format!("{}{path}?{query}", self.api.endpoint.origin()),
         };
         let headers = self.headers(request, &path, &query);
-        let mut secrets = self.secrets.clone();
-        if let Some(signature) = signature_of(&headers) {
-            secrets.add(signature);
-        }
+        // A signed request's signature is a secret of this request only.
+        let secrets = match signature_of(&headers) {
+            Some(signature) => {
+                let mut secrets = self.secrets.clone();
+                secrets.add(signature);
+                std::borrow::Cow::Owned(secrets)
+            }
+            None => std::borrow::Cow::Borrowed(&self.secrets),
+        };
         let timeout = self.api.timeout.min(left);
         let clamped = timeout < self.api.timeout;
         let started = Instant::now();
