@@ -18,6 +18,8 @@ pub enum Error {
     Http(HttpFailure),
     /// The body was not a build list the gate understands, or was over the size cap (exit 3).
     Response(String),
+    /// The job or build the user named does not exist, or the name fits several (exit 3).
+    NotFound(String),
 }
 
 /// What an error response said: its status, the API's error code and message.
@@ -42,12 +44,17 @@ impl Error {
             Error::Auth(_) => "auth",
             Error::Http(_) => "http",
             Error::Response(_) => "response",
+            Error::NotFound(_) => "not-found",
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            Error::Usage(m) | Error::Network(m) | Error::Timeout(m) | Error::Response(m) => m,
+            Error::Usage(m)
+            | Error::Network(m)
+            | Error::Timeout(m)
+            | Error::Response(m)
+            | Error::NotFound(m) => m,
             Error::Auth(f) | Error::Http(f) => &f.message,
         }
     }
