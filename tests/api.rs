@@ -147,7 +147,8 @@ fn auth_errors_carry_status_code_and_advice_and_are_not_retried() {
         ),
         "{message}"
     );
-    assert!(message.ends_with("[X-Request-Id req-77]"), "{message}");
+    assert_eq!(error["request_id"], "req-77");
+    assert!(!message.contains("req-77"), "{message}");
     assert_eq!(server.requests().len(), 1);
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 
