@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::State;
+use crate::model::{Build, State};
 
 /// The most builds one chart shows; older ones are left off.
 pub const MAX_CHART_BUILDS: usize = 30;
@@ -54,6 +54,36 @@ impl StateMark {
 pub struct ChartBuild {
     pub state: StateMark,
     pub duration: Option<u64>,
+}
+
+impl From<&Build> for ChartBuild {
+    fn from(build: &Build) -> ChartBuild {
+        ChartBuild {
+            state: StateMark::from(&build.state),
+            duration: build.duration,
+        }
+    }
+}
+
+/// The median duration of the Successful builds that have one, rounded up to a second;
+/// `None` when there are none.
+pub fn median_of_successful(builds: &[ChartBuild]) -> Option<u64> {
+    let mut durations: Vec<u64> = builds
+        .iter()
+        .filter(|b| b.state == StateMark::Successful)
+        .filter_map(|b| b.duration)
+        .collect();
+    durations.sort_unstable();
+    let middle = durations.len() / 2;
+    match durations.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(durations[middle]),
+        // the mean of the two middle values without overflowing, rounded up
+        _ => {
+            let (low, high) = (durations[middle - 1], durations[middle]);
+            Some(low + (high - low).div_ceil(2))
+        }
+    }
 }
 
 /// The horizontal lines drawn across the bars, in seconds; each only when given.
@@ -385,6 +415,22 @@ mod tests {
             };
             assert_eq!(Symbols::choose(flag, var), expected, "{flag} {env:?}");
         }
+    }
+
+    #[test]
+    fn median_of_the_successful_builds_only() {
+        let median = |spec: &str| median_of_successful(&builds(spec));
+        assert_eq!(median("S30 F1 S10 T900 S20"), Some(20));
+        assert_eq!(median("S10 S20 S40 S100 F1"), Some(30));
+        assert_eq!(
+            median("S10 S15"),
+            Some(13),
+            "rounded up like the regression rule"
+        );
+        assert_eq!(median("S10 S U F5 C7"), Some(10), "no duration, no vote");
+        assert_eq!(median("F5 C7 U"), None);
+        let max = u64::MAX;
+        assert_eq!(median(&format!("S{max} S{max}")), Some(max));
     }
 
     #[test]
