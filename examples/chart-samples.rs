@@ -69,7 +69,14 @@ fn main() -> std::io::Result<()> {
                 median: Some(300),
             },
         ),
-        ("single", "S42".to_string(), ChartLines::default()),
+        (
+            "single",
+            "S42".to_string(),
+            ChartLines {
+                max_duration: Some(60),
+                median: Some(42),
+            },
+        ),
         (
             "huge",
             format!("S1 S{} F0", u64::MAX),

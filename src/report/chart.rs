@@ -145,6 +145,8 @@ pub fn mermaid(builds: &[ChartBuild], lines: ChartLines) -> Option<String> {
     let series: Vec<(&str, u64)> = [("#d62728", lines.max_duration), ("#7f7f7f", lines.median)]
         .into_iter()
         .filter_map(|(color, value)| Some((color, value?)))
+        // Mermaid draws nothing for a line of one point
+        .filter(|_| shown.len() > 1)
         .collect();
     let top = durations
         .iter()
@@ -170,7 +172,8 @@ pub fn mermaid(builds: &[ChartBuild], lines: ChartLines) -> Option<String> {
         let _ = writeln!(out, "  line [{}]", numbers(&vec![*value; shown.len()]));
     }
     out.push_str("```\n");
-    let _ = writeln!(out, "\n{}", legend(shown.len(), builds.len(), lines));
+    let drawn = !series.is_empty();
+    let _ = writeln!(out, "\n{}", legend(shown.len(), builds.len(), lines, drawn));
     Some(out)
 }
 
@@ -205,16 +208,22 @@ fn nice_ceiling(value: u64) -> u64 {
 }
 
 /// Says what the lines and marks mean: `xychart-beta` draws no legend of its own.
-fn legend(shown: usize, window: usize, lines: ChartLines) -> String {
+/// `drawn` is false when the lines are only named, as for a single build.
+fn legend(shown: usize, window: usize, lines: ChartLines, drawn: bool) -> String {
     let mut text = format!("Bars: duration in seconds of the last {shown} build(s), oldest first");
     if window > shown {
         let _ = write!(text, " ({} older left off)", window - shown);
     }
+    let (red, gray) = if drawn {
+        ("red line: ", "gray line: ")
+    } else {
+        ("", "")
+    };
     if let Some(limit) = lines.max_duration {
-        let _ = write!(text, "; red line: `--max-duration` {limit} s");
+        let _ = write!(text, "; {red}`--max-duration` {limit} s");
     }
     if let Some(median) = lines.median {
-        let _ = write!(text, "; gray line: median of Successful builds {median} s");
+        let _ = write!(text, "; {gray}median of Successful builds {median} s");
     }
     text.push_str(". Marks: ✓ Successful, ✗ Failed, ◷ Timeout, ⊘ Cancel, … unfinished (no bar).");
     text
@@ -308,6 +317,22 @@ mod tests {
             let colors = block(&chart).matches('#').count();
             assert_eq!(colors, 1 + expected.len(), "one color per series: {chart}");
         }
+    }
+
+    #[test]
+    fn a_single_build_names_the_lines_it_cannot_draw() {
+        let lines = ChartLines {
+            max_duration: Some(600),
+            median: Some(42),
+        };
+        let chart = mermaid(&builds("S42"), lines).unwrap();
+        assert_eq!(series(&chart, "bar"), [vec![42]]);
+        assert!(series(&chart, "line").is_empty(), "{chart}");
+        assert!(!chart.contains("red line"), "{chart}");
+        assert!(
+            chart.contains("; `--max-duration` 600 s; median of Successful builds 42 s."),
+            "{chart}"
+        );
     }
 
     #[test]
