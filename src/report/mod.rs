@@ -2,6 +2,7 @@
 //! and write nothing; `main` prints and writes what they return.
 
 pub mod azure;
+pub mod chart;
 pub mod github;
 pub mod json;
 pub mod junit;
