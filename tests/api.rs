@@ -495,14 +495,8 @@ fn wait_for_a_build_id_not_listed_yet() {
             r#"{"list":[{"build_id":"new","build_state":"Successful","duration":5},{"build_id":"b3","build_state":"Successful","duration":610}]}"#,
         ),
     });
-    let out = run(against(&server).args([
-        "--build-id",
-        "new",
-        "--wait",
-        "5s",
-        "--poll-interval",
-        "1s",
-    ]));
+    let out =
+        run(against(&server).args(["--build-id", "new", "--wait", "5s", "--poll-interval", "1s"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("waiting for build new to be listed"),
