@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_message_contains, example, gate, run, run_with_stdin};
+use common::{assert_any_line, assert_message_contains, example, gate, judge, run, run_with_stdin};
 use serde_json::Value;
 
 #[test]
@@ -749,4 +749,153 @@ fn an_endless_input_stops_at_the_16_mib_cap() {
         error["message"],
         "--input: /dev/zero is over the 16 MiB limit"
     );
+}
+
+/// Issue 10 item 3, at the binary: a variable that is not UTF-8 is a usage error naming it,
+/// not an unset variable that silently drops a rule.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_variable_is_a_usage_error_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let mangled = std::ffi::OsStr::from_bytes(b"80\xff");
+    let out = run(judge("flaky-history.json")
+        .args(["--format", "json"])
+        .env("SERVICESTAGE_MIN_SUCCESS_RATE", mangled));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_message_contains(
+        &out.json()["error"],
+        "SERVICESTAGE_MIN_SUCCESS_RATE is not valid UTF-8",
+    );
+}
+
+/// Issue 10 item 13: durations past the limit are usage errors, not a panic, and under
+/// `--format json` every usage exit prints the JSON object, a non-UTF-8 argument included.
+#[cfg(unix)]
+#[test]
+fn every_usage_exit_prints_json_and_huge_durations_are_usage_errors() {
+    use std::os::unix::ffi::OsStrExt;
+    let api = ["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"];
+    let cases: [(Vec<&std::ffi::OsStr>, &str); 4] = [
+        (
+            vec!["--wait".as_ref(), "300000000000y".as_ref()],
+            "--wait: \"300000000000y\" is longer than the limit of 366 days",
+        ),
+        (
+            vec!["--poll-interval".as_ref(), "1ns".as_ref()],
+            "--poll-interval: must be at least 1s",
+        ),
+        (
+            vec!["--max-duration".as_ref(), "9999999999d".as_ref()],
+            "--max-duration: \"9999999999d\" is longer",
+        ),
+        (
+            vec![std::ffi::OsStr::from_bytes(b"--bogus\xff")],
+            "is not valid UTF-8",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = run(judge("passing.json").args(["--format", "json"]).args(&args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert_eq!(out.json()["verdict"], "usage", "{args:?}");
+        assert_message_contains(&out.json()["error"], message);
+    }
+    let timeout = run(gate()
+        .args(api)
+        .args(["--timeout", "300000000000y", "--format", "json"])
+        .env("SERVICESTAGE_TOKEN", "t"));
+    assert_eq!(timeout.code, 2, "{}", timeout.stderr);
+    assert_message_contains(
+        &timeout.json()["error"],
+        "--timeout: \"300000000000y\" is longer",
+    );
+}
+
+/// Issue 10 item 14: `--junit` replaces only a regular file. A symlink, FIFO or directory at
+/// the path is left as it is, with a warning, and the verdict stands; no temp file is left.
+#[cfg(unix)]
+#[test]
+fn junit_writes_only_a_regular_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir("junit-regular");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    let link = dir.join("link.xml");
+    let fifo = dir.join("fifo.xml");
+    let directory = dir.join("directory.xml");
+    let regular = dir.join("regular.xml");
+    for planted in [&link, &fifo, &directory, &regular] {
+        let _ = std::fs::remove_file(planted);
+    }
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let fifo_name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo_name.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(&regular, "old").unwrap();
+
+    for refused in [&link, &fifo, &directory] {
+        let out = run(judge("passing.json").args(["--junit", refused.to_str().unwrap()]));
+        assert_eq!(out.code, 0, "the verdict stands: {}", out.stderr);
+        assert!(
+            out.stderr.contains("warning: --junit: cannot write")
+                && out.stderr.contains("not a regular file"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(directory.is_dir());
+
+    let out = run(judge("passing.json").args(["--junit", regular.to_str().unwrap()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        std::fs::read_to_string(&regular)
+            .unwrap()
+            .starts_with("<?xml")
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "directory.xml",
+            "fifo.xml",
+            "link.xml",
+            "regular.xml",
+            "victim"
+        ],
+        "no temp file left"
+    );
+}
+
+/// Issue 11 item 5: a report nobody could read is not a pass. A closed stdout turns exit 0
+/// into 3; a failing verdict keeps its 1.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_never_a_pass() {
+    for (name, code) in [("passing.json", 3), ("failed-latest.json", 1)] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = judge(name).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write to stdout"),
+            "{name}: {stderr}"
+        );
+    }
 }
