@@ -324,51 +324,121 @@ fn empty_or_null_list_is_inconclusive_never_a_pass() {
     }
 }
 
+/// One usage error as a user sees it: exit 2, one stderr line naming the flag, an empty
+/// stdout in text mode and the JSON object with `--format json`.
+fn assert_usage_error(argv: &[&str], vars: &[(&str, &str)], message: &str) {
+    let out = run(gate().args(argv).envs(vars.iter().copied()));
+    assert_eq!(out.code, 2, "{argv:?}: {}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{argv:?}: {}", out.stderr);
+    assert!(out.stderr.contains(message), "{argv:?}: {}", out.stderr);
+    assert!(
+        out.stdout.is_empty(),
+        "text mode keeps stdout empty on usage errors"
+    );
+
+    let json = run(gate()
+        .args(["--format", "json"])
+        .args(argv)
+        .envs(vars.iter().copied()));
+    assert_eq!(json.code, 2, "{argv:?}");
+    assert_eq!(json.json()["verdict"], "usage");
+    assert_eq!(json.json()["error"]["kind"], "usage");
+    assert_message_contains(&json.json()["error"], message);
+}
+
 #[test]
 fn usage_errors_exit_2_with_one_line_naming_the_flag() {
     let input = example("passing.json");
-    let cases: [(Vec<&str>, &str); 7] = [
+    let cases: [(&[&str], &str); 5] = [
         (
-            vec!["--input", &input, "--max-duration", "5 parsecs"],
+            &["--max-duration", "5 parsecs"],
             r#"--max-duration: invalid duration "5 parsecs" (expected e.g. 90s, 15m, 1h 30m)"#,
         ),
         (
-            vec!["--input", &input, "--require-state", "Sucessful"],
+            &["--require-state", "Sucessful"],
             r#"--require-state: unknown state "Sucessful" (expected Successful, Failed, Timeout or Cancel)"#,
         ),
+        (&["--bogus"], "Unrecognized argument: --bogus"),
+        (&["--window"], "No value provided for option '--window'"),
         (
-            vec!["--input", &input, "--bogus"],
-            "Unrecognized argument: --bogus",
+            &["--poll-interval", "500ms"],
+            "--poll-interval: must be at least 1s",
         ),
+    ];
+    for (extra, message) in cases {
+        assert_usage_error(
+            &[&["--input", input.as_str()], extra].concat(),
+            &[],
+            message,
+        );
+    }
+    let cases: [(&[&str], &str); 3] = [
         (
-            vec!["--input", &input, "--window"],
-            "No value provided for option '--window'",
-        ),
-        (
-            vec!["--input", "/nonexistent/builds.json"],
+            &["--input", "/nonexistent/builds.json"],
             "--input: cannot read /nonexistent/builds.json",
         ),
-        (vec!["--job-id", "j"], "--job-name is required"),
+        (&["--job-id", "j"], "--job-name is required"),
         (
-            vec!["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"],
+            &["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"],
             "no credentials",
         ),
     ];
     for (argv, message) in cases {
-        let out = run(gate().args(&argv));
-        assert_eq!(out.code, 2, "{argv:?}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{argv:?}: {}", out.stderr);
-        assert!(out.stderr.contains(message), "{argv:?}: {}", out.stderr);
-        assert!(
-            out.stdout.is_empty(),
-            "text mode keeps stdout empty on usage errors"
-        );
+        assert_usage_error(argv, &[], message);
+    }
+}
 
-        let json = run(gate().args(["--format", "json"]).args(&argv));
-        assert_eq!(json.code, 2, "{argv:?}");
-        assert_eq!(json.json()["verdict"], "usage");
-        assert_eq!(json.json()["error"]["kind"], "usage");
-        assert_message_contains(&json.json()["error"], message);
+/// Issue 10 items 7 and 15: values that used to reach the network are usage errors.
+#[test]
+fn unsendable_values_are_usage_errors_before_any_request() {
+    let token = [("SERVICESTAGE_TOKEN", "t")];
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--region",
+                "r",
+                "--project-id",
+                "p\r\nX: y",
+            ],
+            "--project-id: contains a control character",
+        ),
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--endpoint",
+                "http://[::1]evil.com:8080",
+            ],
+            "invalid host or port",
+        ),
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--endpoint",
+                "http://gate.localhost:8080",
+            ],
+            "uses plain http://",
+        ),
+        (
+            &["--job-id", "", "--job-name", "n", "--region", "r"],
+            "--job-id: empty value",
+        ),
+        (
+            &["--job-id", "j", "--job-name", "", "--region", "r"],
+            "--job-name: empty value",
+        ),
+    ];
+    for (argv, message) in cases {
+        assert_usage_error(argv, &token, message);
     }
 }
 
