@@ -8,7 +8,7 @@ use serde_json::Value;
 
 #[test]
 fn passing_example_exits_0_with_the_contract_json() {
-    let out = run(gate().args(["--input", &example("passing.json"), "--format", "json"]));
+    let out = run(judge("passing.json").args(["--format", "json"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.starts_with(r#"{"verdict":"pass","job":"#),
@@ -70,14 +70,7 @@ fn failed_latest_exits_1_and_says_why_in_text() {
 
 #[test]
 fn slow_latest_fails_max_duration_in_human_units() {
-    let out = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
-        "--max-duration",
-        "25m",
-        "--format",
-        "json",
-    ]));
+    let out = run(judge("slow-latest.json").args(["--max-duration", "25m", "--format", "json"]));
     assert_eq!(out.code, 1);
     assert_eq!(out.json()["verdict"], "fail");
     let rule = out.rule("max-duration");
@@ -88,9 +81,7 @@ fn slow_latest_fails_max_duration_in_human_units() {
 
 #[test]
 fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
-    let strict = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
+    let strict = run(judge("slow-latest.json").args([
         "--max-duration-regression",
         "20",
         "--format",
@@ -98,9 +89,7 @@ fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
     ]));
     assert_eq!(strict.code, 1);
     assert_eq!(strict.rule("max-duration-regression")["verdict"], "fail");
-    let loose = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
+    let loose = run(judge("slow-latest.json").args([
         "--max-duration-regression",
         "60%",
         "--format",
@@ -112,9 +101,7 @@ fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
 
 #[test]
 fn flaky_history_fails_success_rate_and_streak_rules() {
-    let out = run(gate().args([
-        "--input",
-        &example("flaky-history.json"),
+    let out = run(judge("flaky-history.json").args([
         "--format",
         "json",
         "--min-success-rate",
@@ -150,12 +137,7 @@ fn flaky_history_fails_success_rate_and_streak_rules() {
 
 #[test]
 fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
-    let out = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--format",
-        "json",
-    ]));
+    let out = run(judge("unfinished-latest.json").args(["--format", "json"]));
     assert_eq!(out.code, 1);
     let json = out.json();
     assert_eq!(json["verdict"], "inconclusive");
@@ -163,14 +145,8 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
     assert_eq!(json["target"]["duration"], Value::Null);
     assert_eq!(out.rule("state")["verdict"], "inconclusive");
 
-    let let_through = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--format",
-        "json",
-        "--inconclusive",
-        "pass",
-    ]));
+    let let_through =
+        run(judge("unfinished-latest.json").args(["--format", "json", "--inconclusive", "pass"]));
     assert_eq!(let_through.code, 0);
     assert_eq!(
         let_through.json()["verdict"],
@@ -178,13 +154,8 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
         "the verdict stays inconclusive"
     );
 
-    let finished = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--ignore-running",
-        "--format",
-        "json",
-    ]));
+    let finished =
+        run(judge("unfinished-latest.json").args(["--ignore-running", "--format", "json"]));
     assert_eq!(finished.code, 0);
     assert_eq!(
         finished.json()["target"]["build_id"],
@@ -194,9 +165,7 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
 
 #[test]
 fn build_id_picks_an_older_build() {
-    let out = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
+    let out = run(judge("failed-latest.json").args([
         "--format",
         "json",
         "--build-id",
@@ -215,14 +184,7 @@ fn build_id_picks_an_older_build() {
         "the window starts at the target"
     );
 
-    let missing = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
-        "--format",
-        "json",
-        "--build-id",
-        "nope",
-    ]));
+    let missing = run(judge("failed-latest.json").args(["--format", "json", "--build-id", "nope"]));
     assert_eq!(missing.code, 1);
     assert_eq!(missing.json()["verdict"], "inconclusive");
     assert_eq!(missing.json()["target"], Value::Null);
@@ -234,23 +196,16 @@ fn build_id_picks_an_older_build() {
 
 #[test]
 fn environment_sets_flags_and_flags_win() {
-    let out = run(gate()
-        .args(["--input", &example("slow-latest.json"), "--format", "json"])
+    let out = run(judge("slow-latest.json")
+        .args(["--format", "json"])
         .env("SERVICESTAGE_MAX_DURATION", "1h"));
     assert_eq!(out.code, 0);
     assert_eq!(
         out.rule("max-duration")["message"],
         "duration 31m 40s within limit 1h"
     );
-    let flag_wins = run(gate()
-        .args([
-            "--input",
-            &example("slow-latest.json"),
-            "--format",
-            "json",
-            "--max-duration",
-            "30m",
-        ])
+    let flag_wins = run(judge("slow-latest.json")
+        .args(["--format", "json", "--max-duration", "30m"])
         .env("SERVICESTAGE_MAX_DURATION", "1h"));
     assert_eq!(flag_wins.code, 1);
 }
@@ -464,15 +419,8 @@ fn help_and_version() {
 fn github_annotations_summary_and_outputs() {
     let dir = tempdir("github");
     let (summary, output) = (dir.join("summary.md"), dir.join("output"));
-    let out = run(gate()
-        .args([
-            "--input",
-            &example("unfinished-latest.json"),
-            "--max-duration",
-            "1h",
-            "--min-success-rate",
-            "95",
-        ])
+    let out = run(judge("unfinished-latest.json")
+        .args(["--max-duration", "1h", "--min-success-rate", "95"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("GITHUB_OUTPUT", &output));
@@ -510,43 +458,17 @@ fn github_annotations_summary_and_outputs() {
 
 #[test]
 fn github_error_and_notice_lines() {
-    let fail = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
-        "--max-duration",
-        "25m",
-        "--annotations",
-        "github",
-    ]));
-    assert!(
-        fail.stdout
-            .lines()
-            .any(|l| l == "::error title=max-duration::duration 31m 40s exceeds limit 25m"),
-        "{}",
-        fail.stdout
-    );
-    let pass = run(gate().args([
-        "--input",
-        &example("passing.json"),
-        "--annotations",
-        "github",
-    ]));
-    assert!(
-        pass.stdout
-            .lines()
-            .any(|l| l.starts_with("::notice title=servicestage-gate::pass: build 52e6b438")),
-        "{}",
-        pass.stdout
-    );
+    let fail =
+        run(judge("slow-latest.json").args(["--max-duration", "25m", "--annotations", "github"]));
+    assert_any_line(&fail.stdout, |l| {
+        l == "::error title=max-duration::duration 31m 40s exceeds limit 25m"
+    });
+    let pass = run(judge("passing.json").args(["--annotations", "github"]));
+    assert_any_line(&pass.stdout, |l| {
+        l.starts_with("::notice title=servicestage-gate::pass: build 52e6b438")
+    });
     // JSON mode keeps stdout one object; the commands go to stderr, which the runner reads too.
-    let json = run(gate().args([
-        "--input",
-        &example("passing.json"),
-        "--annotations",
-        "github",
-        "--format",
-        "json",
-    ]));
+    let json = run(judge("passing.json").args(["--annotations", "github", "--format", "json"]));
     assert_eq!(json.json()["verdict"], "pass");
     assert!(
         json.stderr
@@ -589,13 +511,8 @@ fn unwritable_github_files_warn_and_the_verdict_stands() {
 
 #[test]
 fn azure_logging_commands() {
-    let out = run(gate()
-        .args([
-            "--input",
-            &example("unfinished-latest.json"),
-            "--inconclusive",
-            "pass",
-        ])
+    let out = run(judge("unfinished-latest.json")
+        .args(["--inconclusive", "pass"])
         .env("TF_BUILD", "True"));
     assert_eq!(out.code, 0);
     let commands: Vec<&str> = out
@@ -611,19 +528,10 @@ fn azure_logging_commands() {
             "##vso[task.complete result=SucceededWithIssues;]inconclusive verdict let through by --inconclusive pass",
         ]
     );
-    let fail = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
-        "--annotations",
-        "azure",
-    ]));
-    assert!(
-        fail.stdout
-            .lines()
-            .any(|l| l.starts_with("##vso[task.logissue type=error]state: build ae2eb154")),
-        "{}",
-        fail.stdout
-    );
+    let fail = run(judge("failed-latest.json").args(["--annotations", "azure"]));
+    assert_any_line(&fail.stdout, |l| {
+        l.starts_with("##vso[task.logissue type=error]state: build ae2eb154")
+    });
     assert!(!fail.stdout.contains("task.complete"));
 }
 
@@ -631,9 +539,7 @@ fn azure_logging_commands() {
 fn junit_report_has_a_testcase_per_rule() {
     let dir = tempdir("junit");
     let path = dir.join("gate.xml");
-    let out = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
+    let out = run(judge("unfinished-latest.json").args([
         "--junit",
         path.to_str().unwrap(),
         "--ignore-running",
