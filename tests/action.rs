@@ -315,21 +315,24 @@ fn install(dir: &Path, env: &[(&str, &str)]) -> Install {
 
 const ASSET: &str = "servicestage-gate-9.9.9-x86_64-unknown-linux-musl.tar.gz";
 
+/// Installs `version` on Linux/x86_64 from a loopback release server that serves `bytes`.
+fn install_served(action: &Path, version: &str, bytes: Vec<u8>) -> (Install, Server) {
+    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
+    let url = server.url();
+    let env = [
+        ("GATE_VERSION", version),
+        ("GATE_RELEASE_URL", &url),
+        ("GATE_PLATFORM", "Linux/x86_64"),
+    ];
+    (install(action, &env), server)
+}
+
 #[test]
 fn install_verifies_and_installs_a_good_archive() {
     let dir = scratch("good");
     let (bytes, sum) = archive(&dir);
     let action = action_copy("good-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
-    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
-    let url = server.url();
-    let result = install(
-        &action,
-        &[
-            ("GATE_VERSION", "v9.9.9"),
-            ("GATE_RELEASE_URL", &url),
-            ("GATE_PLATFORM", "Linux/x86_64"),
-        ],
-    );
+    let (result, server) = install_served(&action, "v9.9.9", bytes);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert_eq!(server.requests()[0].target, format!("/v9.9.9/{ASSET}"));
     let bin = result.bin.expect("the bin output");
@@ -345,16 +348,7 @@ fn install_refuses_a_tampered_archive() {
     let action = action_copy("tampered-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
-    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
-    let url = server.url();
-    let result = install(
-        &action,
-        &[
-            ("GATE_VERSION", "9.9.9"),
-            ("GATE_RELEASE_URL", &url),
-            ("GATE_PLATFORM", "Linux/x86_64"),
-        ],
-    );
+    let (result, _server) = install_served(&action, "9.9.9", bytes);
     assert_ne!(result.code, 0);
     assert!(
         result

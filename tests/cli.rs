@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{assert_any_line, assert_message_contains, example, gate, judge, run, run_with_stdin};
+use common::{
+    Run, assert_any_line, assert_message_contains, example, gate, judge, run, run_with_stdin,
+};
 use serde_json::Value;
 
 #[test]
@@ -295,10 +297,15 @@ fn assert_usage_error(argv: &[&str], vars: &[(&str, &str)], message: &str) {
         .args(["--format", "json"])
         .args(argv)
         .envs(vars.iter().copied()));
-    assert_eq!(json.code, 2, "{argv:?}");
-    assert_eq!(json.json()["verdict"], "usage");
-    assert_eq!(json.json()["error"]["kind"], "usage");
-    assert_message_contains(&json.json()["error"], message);
+    assert_json_usage(&json, message);
+}
+
+/// Exit 2 with the JSON object of a usage error whose message mentions `message`.
+fn assert_json_usage(out: &Run, message: &str) {
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.json()["verdict"], "usage");
+    assert_eq!(out.json()["error"]["kind"], "usage");
+    assert_message_contains(&out.json()["error"], message);
 }
 
 #[test]
@@ -737,11 +744,7 @@ fn an_unreadable_variable_is_a_usage_error_naming_it() {
     let out = run(judge("flaky-history.json")
         .args(["--format", "json"])
         .env("SERVICESTAGE_MIN_SUCCESS_RATE", mangled));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_message_contains(
-        &out.json()["error"],
-        "SERVICESTAGE_MIN_SUCCESS_RATE is not valid UTF-8",
-    );
+    assert_json_usage(&out, "SERVICESTAGE_MIN_SUCCESS_RATE is not valid UTF-8");
 }
 
 /// Issue 10 item 13: durations past the limit are usage errors, not a panic, and under
@@ -770,20 +773,16 @@ fn every_usage_exit_prints_json_and_huge_durations_are_usage_errors() {
         ),
     ];
     for (args, message) in cases {
-        let out = run(judge("passing.json").args(["--format", "json"]).args(&args));
-        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
-        assert_eq!(out.json()["verdict"], "usage", "{args:?}");
-        assert_message_contains(&out.json()["error"], message);
+        assert_json_usage(
+            &run(judge("passing.json").args(["--format", "json"]).args(&args)),
+            message,
+        );
     }
     let timeout = run(gate()
         .args(api)
         .args(["--timeout", "300000000000y", "--format", "json"])
         .env("SERVICESTAGE_TOKEN", "t"));
-    assert_eq!(timeout.code, 2, "{}", timeout.stderr);
-    assert_message_contains(
-        &timeout.json()["error"],
-        "--timeout: \"300000000000y\" is longer",
-    );
+    assert_json_usage(&timeout, "--timeout: \"300000000000y\" is longer");
 }
 
 /// Issue 10 item 14: `--junit` replaces only a regular file. A symlink, FIFO or directory at
