@@ -31,7 +31,10 @@ fn assert_snapshot(name: &str, actual: &str) {
         return;
     }
     let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; run with UPDATE_SNAPSHOTS=1 to create it", path.display())
+        panic!(
+            "{}: {e}; run with UPDATE_SNAPSHOTS=1 to create it",
+            path.display()
+        )
     });
     assert_eq!(
         actual,
