@@ -360,6 +360,7 @@ pub fn failure(step: Step, status: u16, code: Option<&str>, api_message: Option<
         status,
         code: code.map(one_line),
         message: format!("{} was refused{said}: {}", step.what(), step.advice(status)),
+        request_id: None,
     })
 }
 
@@ -456,7 +457,7 @@ fn usage(message: String) -> Error {
 
 /// The one place that reads a variable: unset and blank are the same.
 fn var(env: Env, name: &str) -> Option<String> {
-    env(name).filter(|v| !v.trim().is_empty())
+    crate::config::var(env, name).ok().flatten()
 }
 
 /// A flag, else its `SERVICESTAGE_` variable: (where it came from, value).
@@ -1090,7 +1091,9 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        resolve(flags, place, &move |name: &str| map.get(name).cloned())
+        resolve(flags, place, &move |name: &str| {
+            map.get(name).map(Into::into)
+        })
     }
 
     fn credentials(flags: &Flags, place: Place, vars: &[(&str, &str)]) -> Credentials {

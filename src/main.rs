@@ -1,7 +1,12 @@
-//! The shell: arguments -> config -> fetch -> evaluate -> render -> exit code.
+//! The shell: arguments -> config -> fetch -> evaluate -> render -> exit code. `main` is
+//! the table of contents; each step below is one function. This is the only file that
+//! prints, writes files or picks an exit code.
 
+use std::ffi::OsString;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
@@ -19,47 +24,54 @@ const EXIT_ERROR: u8 = 3;
 fn main() -> ExitCode {
     #[cfg(unix)]
     interrupt::install();
-    let env = |name: &str| std::env::var(name).ok();
-    let args: Vec<String> = match std::env::args_os()
-        .skip(1)
-        .map(|a| a.into_string())
-        .collect()
-    {
-        Ok(args) => args,
-        Err(bad) => {
-            let err = Error::Usage(format!("argument {bad:?} is not valid UTF-8"));
-            return usage_before_config(&err, &JobRef::default(), Format::Text);
-        }
+    let env = |name: &str| std::env::var_os(name);
+    let config = match configure(&env) {
+        Ok(config) => config,
+        Err(exit) => return exit,
     };
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let outcome = judge(&config);
+    let code = exit_code(&config, &outcome);
+    match publish(&config, &outcome) {
+        Ok(()) => ExitCode::from(code),
+        Err(err) => stdout_failed(&err, code),
+    }
+}
 
-    let parsed = match cli::parse("servicestage-gate", &args) {
+/// Arguments and environment to a config; on `--help`, `--version` or a usage error, what
+/// was printed and the exit code.
+fn configure(env: config::Env) -> Result<Config, ExitCode> {
+    let raw: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let lossy: Vec<String> = raw
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let lossy: Vec<&str> = lossy.iter().map(String::as_str).collect();
+    let format = || config::requested_format(&lossy, env);
+    if let Some(bad) = raw.iter().find(|a| a.to_str().is_none()) {
+        let err = Error::Usage(format!("argument {bad:?} is not valid UTF-8"));
+        return Err(usage_before_config(&err, &JobRef::default(), format()));
+    }
+    let parsed = match cli::parse("servicestage-gate", &lossy) {
         Ok(parsed) => parsed,
         Err(Early::Print(text)) => {
-            print!("{text}");
-            return ExitCode::SUCCESS;
+            return Err(match write_stdout(&text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => stdout_failed(&err, EXIT_PASS),
+            });
         }
         Err(Early::Usage(message)) => {
-            let format = config::requested_format(&args, &env);
-            return usage_before_config(&Error::Usage(message), &JobRef::default(), format);
+            let err = Error::Usage(message);
+            return Err(usage_before_config(&err, &JobRef::default(), format()));
         }
     };
-    let config = match config::resolve(&parsed, &env) {
-        Ok(config) => config,
-        Err(err) => {
-            let (job, format) = (
-                config::job(&parsed, &env),
-                config::requested_format(&args, &env),
-            );
-            return usage_before_config(&err, &job, format);
-        }
-    };
+    config::resolve(&parsed, env)
+        .map_err(|err| usage_before_config(&err, &config::job(&parsed, env), format()))
+}
 
+/// Fetches the builds and evaluates the rules; progress lines go to stderr.
+fn judge(config: &Config) -> Outcome {
     let mut stderr_line = |line: &str| eprintln!("servicestage-gate: {line}");
-    let outcome = fetch::history(&config, &mut stderr_line)
-        .map(|history| rules::evaluate(&history, &config.rules));
-    publish(&config, &outcome);
-    ExitCode::from(exit_code(&config, &outcome))
+    fetch::history(config, &mut stderr_line).map(|history| rules::evaluate(&history, &config.rules))
 }
 
 /// The one place that maps an outcome to an exit code.
@@ -75,18 +87,37 @@ fn exit_code(config: &Config, outcome: &Outcome) -> u8 {
     }
 }
 
+/// The report could not be written to stdout (a closed pipe, a full disk). Nobody saw the
+/// verdict, so it cannot count as a pass: exit 3 instead of 0; a fail or usage code stays.
+fn stdout_failed(err: &std::io::Error, code: u8) -> ExitCode {
+    eprintln!("servicestage-gate: error: cannot write to stdout: {err}");
+    ExitCode::from(if code == EXIT_PASS { EXIT_ERROR } else { code })
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
 /// A usage error found before there was a config to publish with.
 fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
     eprint!("{}", text::error_line(err));
-    if format == Format::Json {
-        print!("{}", json::render(job, &Err(err.clone())));
+    if format == Format::Json
+        && let Err(write) = write_stdout(&json::render(job, &Err(err.clone())))
+    {
+        return stdout_failed(&write, EXIT_USAGE);
     }
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Prints the report and annotations, and writes the files the config asks for.
-fn publish(config: &Config, outcome: &Outcome) {
+/// Prints the report and annotations, and writes the files the config asks for. Only a
+/// failed stdout is an error: the files are extras and get a warning.
+fn publish(config: &Config, outcome: &Outcome) -> std::io::Result<()> {
     let json_report = json::render(&config.job, outcome);
+    if json_report.trim().is_empty() {
+        return Err(std::io::Error::other("the JSON report could not be built"));
+    }
     let annotations = match config.annotations {
         Annotations::Github => github::annotations(outcome),
         Annotations::Azure => azure::annotations(outcome, config.inconclusive_passes),
@@ -95,45 +126,43 @@ fn publish(config: &Config, outcome: &Outcome) {
     if let Err(err) = outcome {
         eprint!("{}", text::error_line(err));
     }
-    let mut stdout = std::io::stdout().lock();
     // Annotations join stdout in text mode; in JSON mode stdout holds only the object.
-    let _ = match config.format {
+    let printed = match config.format {
         Format::Json => {
             eprint!("{annotations}");
-            stdout.write_all(json_report.as_bytes())
+            write_stdout(&json_report)
         }
-        Format::Text => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let report = match outcome {
-                Ok(e) => text::render(&config.job, e, config.ci, now),
-                Err(_) => String::new(),
-            };
-            stdout.write_all(format!("{report}{annotations}").as_bytes())
-        }
+        Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, outcome))),
     };
-    let _ = stdout.flush();
+    write_files(config, outcome, &json_report);
+    printed
+}
 
+fn text_report(config: &Config, outcome: &Outcome) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    match outcome {
+        Ok(e) => text::render(&config.job, e, config.ci, now),
+        Err(_) => String::new(),
+    }
+}
+
+/// `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT` and `--junit`; a failure is a warning.
+fn write_files(config: &Config, outcome: &Outcome, json_report: &str) {
     if config.annotations == Annotations::Github {
         let files = &config.github_files;
         if let Some(path) = &files.step_summary {
-            append_or_warn(
-                path,
-                &github::step_summary(&config.job, outcome),
-                "GITHUB_STEP_SUMMARY",
-            );
+            let summary = github::step_summary(&config.job, outcome);
+            append_or_warn(path, &summary, "GITHUB_STEP_SUMMARY");
         }
         if let Some(path) = &files.output {
-            append_or_warn(
-                path,
-                &github::outputs(outcome, &json_report),
-                "GITHUB_OUTPUT",
-            );
+            let outputs = github::outputs(outcome, json_report);
+            append_or_warn(path, &outputs, "GITHUB_OUTPUT");
         }
     }
     if let Some(path) = &config.junit
-        && let Err(e) = write_atomically(path, &junit::render(&config.job, outcome))
+        && let Err(e) = replace_regular_file(path, &junit::render(&config.job, outcome))
     {
         eprintln!(
             "servicestage-gate: warning: --junit: cannot write {}: {e}",
@@ -156,14 +185,43 @@ fn append_or_warn(path: &Path, text: &str, variable: &str) {
     }
 }
 
-/// Writes beside the target, then renames, so a reader never sees half a report.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(format!(".tmp{}", std::process::id()));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
+/// Writes a new regular file beside the target, then renames it over the target, so a reader
+/// never sees half a report. Whatever is at `path` must be a regular file or nothing: a
+/// device, FIFO, directory or symlink there is refused, never written through or replaced.
+fn replace_regular_file(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Ok(existing) = std::fs::symlink_metadata(path)
+        && !existing.file_type().is_file()
+    {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a symlink, directory, device or FIFO); left as it is",
+        ));
+    }
+    let (temp, mut file) = create_temp_beside(path)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
         let _ = std::fs::remove_file(&temp);
-    })
+    }
+    written
+}
+
+/// A new file with an unpredictable name, created exclusively (`O_EXCL`): a file or symlink
+/// planted under the name makes the create fail instead of being followed.
+fn create_temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {
+    let random = RandomState::new();
+    for attempt in 0u32..8 {
+        let mut temp = path.as_os_str().to_owned();
+        temp.push(format!(".{:016x}.tmp", random.hash_one(attempt)));
+        match File::create_new(&temp) {
+            Ok(file) => return Ok((PathBuf::from(temp), file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "no free temporary file name beside it",
+    ))
 }
 
 /// SIGINT and SIGTERM end the gate at once, while waiting or fetching, with one line on

@@ -11,17 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Reply, Server, gate, run};
+use servicestage_gate::cli::{Fallback, OPTIONS, Opt};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-/// Action inputs that are not flags: credentials (environment only) and the gate version.
-const NOT_FLAGS: [&str; 5] = [
-    "token",
-    "access-key",
-    "secret-key",
-    "security-token",
-    "version",
-];
+/// The one action input that is not an option: which gate release to install.
+const INSTALL_ONLY: &str = "version";
 
 fn yaml(path: &Path) -> Yaml {
     let text = fs::read_to_string(path).unwrap();
@@ -72,22 +67,107 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+fn flag_options() -> impl Iterator<Item = &'static Opt> {
+    OPTIONS.iter().filter(|o| o.secret.is_none())
+}
+
 #[test]
-fn action_inputs_and_cli_flags_agree_both_ways() {
-    let flags = cli_flags();
-    assert!(flags.len() >= 26, "--help lists too few flags: {flags:?}");
-    let inputs: BTreeSet<String> = keys(&action()["inputs"])
+fn help_lists_exactly_the_flags_of_the_options_table() {
+    let table: BTreeSet<String> = flag_options().map(Opt::name).collect();
+    assert!(
+        table.len() >= 26,
+        "the table lists too few flags: {table:?}"
+    );
+    assert_eq!(
+        cli_flags(),
+        table,
+        "--help (left) and the options table (right) differ"
+    );
+}
+
+/// Every option is an action input of the same name (secrets too); only `version` is extra.
+/// Inputs with a value default state it in their description.
+#[test]
+fn action_inputs_match_the_options_table() {
+    let action = action();
+    let inputs: BTreeSet<String> = keys(&action["inputs"])
         .into_iter()
-        .filter(|i| !NOT_FLAGS.contains(&i.as_str()))
+        .filter(|i| i != INSTALL_ONLY)
+        .collect();
+    let table: BTreeSet<String> = OPTIONS.iter().map(Opt::name).collect();
+    assert_eq!(
+        inputs, table,
+        "action.yml inputs (left) and the options table (right) differ"
+    );
+    assert!(!action["inputs"][INSTALL_ONLY].is_badvalue());
+    for opt in OPTIONS {
+        if let Fallback::Value(value) = opt.default {
+            let description = action["inputs"][opt.name().as_str()]["description"]
+                .as_str()
+                .unwrap();
+            assert!(
+                description.contains(&format!("(default: {value}")),
+                "action.yml input {}: description lacks \"(default: {value}\": {description}",
+                opt.name()
+            );
+        }
+    }
+}
+
+/// run-gate.sh turns each input into the option's variable.
+#[test]
+fn the_gate_step_maps_each_input_to_its_variable() {
+    let script = fs::read_to_string(Path::new(ROOT).join("scripts/run-gate.sh")).unwrap();
+    for opt in OPTIONS {
+        let input = opt.name().to_uppercase().replace('-', "_");
+        let mapped = match opt.secret {
+            Some(variable) => script.contains(&format!("{input}) variable={variable} ;;")),
+            None => opt.variable() == format!("SERVICESTAGE_{input}"),
+        };
+        assert!(
+            mapped,
+            "run-gate.sh does not map input {} to {}",
+            opt.name(),
+            opt.variable()
+        );
+    }
+}
+
+/// The README's configuration table: one row per flag, with the table's variable and default;
+/// every secret variable is documented.
+#[test]
+fn readme_configuration_table_matches_the_options_table() {
+    let readme = fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let section = readme.split("\n## Configuration").nth(1).unwrap();
+    let section = section.split("\n## ").next().unwrap();
+    let unquote = |cell: &str| cell.trim().replace('`', "");
+    let rows: BTreeMap<String, (String, String)> = section
+        .lines()
+        .filter(|line| line.starts_with("| `-"))
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let flag = cells[0]
+                .split("--")
+                .nth(1)?
+                .split([' ', '`'])
+                .next()?
+                .to_string();
+            Some((flag, (unquote(cells[1]), unquote(cells[2]))))
+        })
+        .filter(|(flag, _)| flag != "help")
+        .collect();
+    let expected: BTreeMap<String, (String, String)> = flag_options()
+        .map(|o| (o.name(), (o.variable(), o.default.shown().replace('`', ""))))
         .collect();
     assert_eq!(
-        inputs, flags,
-        "action.yml inputs (left) and CLI flags (right) differ"
+        rows, expected,
+        "README rows (left) and the options table (right) differ"
     );
-    for name in NOT_FLAGS {
+    for opt in OPTIONS.iter().filter(|o| o.secret.is_some()) {
         assert!(
-            !action()["inputs"][name].is_badvalue(),
-            "input {name} is missing"
+            section.contains(&format!("`{}`", opt.variable())),
+            "README lacks {}",
+            opt.variable()
         );
     }
 }
@@ -235,21 +315,24 @@ fn install(dir: &Path, env: &[(&str, &str)]) -> Install {
 
 const ASSET: &str = "servicestage-gate-9.9.9-x86_64-unknown-linux-musl.tar.gz";
 
+/// Installs `version` on Linux/x86_64 from a loopback release server that serves `bytes`.
+fn install_served(action: &Path, version: &str, bytes: Vec<u8>) -> (Install, Server) {
+    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
+    let url = server.url();
+    let env = [
+        ("GATE_VERSION", version),
+        ("GATE_RELEASE_URL", &url),
+        ("GATE_PLATFORM", "Linux/x86_64"),
+    ];
+    (install(action, &env), server)
+}
+
 #[test]
 fn install_verifies_and_installs_a_good_archive() {
     let dir = scratch("good");
     let (bytes, sum) = archive(&dir);
     let action = action_copy("good-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
-    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
-    let url = server.url();
-    let result = install(
-        &action,
-        &[
-            ("GATE_VERSION", "v9.9.9"),
-            ("GATE_RELEASE_URL", &url),
-            ("GATE_PLATFORM", "Linux/x86_64"),
-        ],
-    );
+    let (result, server) = install_served(&action, "v9.9.9", bytes);
     assert_eq!(result.code, 0, "{}", result.stderr);
     assert_eq!(server.requests()[0].target, format!("/v9.9.9/{ASSET}"));
     let bin = result.bin.expect("the bin output");
@@ -265,16 +348,7 @@ fn install_refuses_a_tampered_archive() {
     let action = action_copy("tampered-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
-    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
-    let url = server.url();
-    let result = install(
-        &action,
-        &[
-            ("GATE_VERSION", "9.9.9"),
-            ("GATE_RELEASE_URL", &url),
-            ("GATE_PLATFORM", "Linux/x86_64"),
-        ],
-    );
+    let (result, _server) = install_served(&action, "9.9.9", bytes);
     assert_ne!(result.code, 0);
     assert!(
         result

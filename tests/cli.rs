@@ -3,12 +3,14 @@
 
 mod common;
 
-use common::{assert_message_contains, example, gate, run, run_with_stdin};
+use common::{
+    Run, assert_any_line, assert_message_contains, example, gate, judge, run, run_with_stdin,
+};
 use serde_json::Value;
 
 #[test]
 fn passing_example_exits_0_with_the_contract_json() {
-    let out = run(gate().args(["--input", &example("passing.json"), "--format", "json"]));
+    let out = run(judge("passing.json").args(["--format", "json"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout.starts_with(r#"{"verdict":"pass","job":"#),
@@ -70,14 +72,7 @@ fn failed_latest_exits_1_and_says_why_in_text() {
 
 #[test]
 fn slow_latest_fails_max_duration_in_human_units() {
-    let out = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
-        "--max-duration",
-        "25m",
-        "--format",
-        "json",
-    ]));
+    let out = run(judge("slow-latest.json").args(["--max-duration", "25m", "--format", "json"]));
     assert_eq!(out.code, 1);
     assert_eq!(out.json()["verdict"], "fail");
     let rule = out.rule("max-duration");
@@ -88,9 +83,7 @@ fn slow_latest_fails_max_duration_in_human_units() {
 
 #[test]
 fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
-    let strict = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
+    let strict = run(judge("slow-latest.json").args([
         "--max-duration-regression",
         "20",
         "--format",
@@ -98,9 +91,7 @@ fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
     ]));
     assert_eq!(strict.code, 1);
     assert_eq!(strict.rule("max-duration-regression")["verdict"], "fail");
-    let loose = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
+    let loose = run(judge("slow-latest.json").args([
         "--max-duration-regression",
         "60%",
         "--format",
@@ -112,9 +103,7 @@ fn slow_latest_fails_duration_regression_and_passes_a_looser_limit() {
 
 #[test]
 fn flaky_history_fails_success_rate_and_streak_rules() {
-    let out = run(gate().args([
-        "--input",
-        &example("flaky-history.json"),
+    let out = run(judge("flaky-history.json").args([
         "--format",
         "json",
         "--min-success-rate",
@@ -150,12 +139,7 @@ fn flaky_history_fails_success_rate_and_streak_rules() {
 
 #[test]
 fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
-    let out = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--format",
-        "json",
-    ]));
+    let out = run(judge("unfinished-latest.json").args(["--format", "json"]));
     assert_eq!(out.code, 1);
     let json = out.json();
     assert_eq!(json["verdict"], "inconclusive");
@@ -163,14 +147,8 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
     assert_eq!(json["target"]["duration"], Value::Null);
     assert_eq!(out.rule("state")["verdict"], "inconclusive");
 
-    let let_through = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--format",
-        "json",
-        "--inconclusive",
-        "pass",
-    ]));
+    let let_through =
+        run(judge("unfinished-latest.json").args(["--format", "json", "--inconclusive", "pass"]));
     assert_eq!(let_through.code, 0);
     assert_eq!(
         let_through.json()["verdict"],
@@ -178,13 +156,8 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
         "the verdict stays inconclusive"
     );
 
-    let finished = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
-        "--ignore-running",
-        "--format",
-        "json",
-    ]));
+    let finished =
+        run(judge("unfinished-latest.json").args(["--ignore-running", "--format", "json"]));
     assert_eq!(finished.code, 0);
     assert_eq!(
         finished.json()["target"]["build_id"],
@@ -194,9 +167,7 @@ fn unfinished_latest_is_inconclusive_and_exits_by_the_inconclusive_flag() {
 
 #[test]
 fn build_id_picks_an_older_build() {
-    let out = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
+    let out = run(judge("failed-latest.json").args([
         "--format",
         "json",
         "--build-id",
@@ -215,14 +186,7 @@ fn build_id_picks_an_older_build() {
         "the window starts at the target"
     );
 
-    let missing = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
-        "--format",
-        "json",
-        "--build-id",
-        "nope",
-    ]));
+    let missing = run(judge("failed-latest.json").args(["--format", "json", "--build-id", "nope"]));
     assert_eq!(missing.code, 1);
     assert_eq!(missing.json()["verdict"], "inconclusive");
     assert_eq!(missing.json()["target"], Value::Null);
@@ -234,23 +198,16 @@ fn build_id_picks_an_older_build() {
 
 #[test]
 fn environment_sets_flags_and_flags_win() {
-    let out = run(gate()
-        .args(["--input", &example("slow-latest.json"), "--format", "json"])
+    let out = run(judge("slow-latest.json")
+        .args(["--format", "json"])
         .env("SERVICESTAGE_MAX_DURATION", "1h"));
     assert_eq!(out.code, 0);
     assert_eq!(
         out.rule("max-duration")["message"],
         "duration 31m 40s within limit 1h"
     );
-    let flag_wins = run(gate()
-        .args([
-            "--input",
-            &example("slow-latest.json"),
-            "--format",
-            "json",
-            "--max-duration",
-            "30m",
-        ])
+    let flag_wins = run(judge("slow-latest.json")
+        .args(["--format", "json", "--max-duration", "30m"])
         .env("SERVICESTAGE_MAX_DURATION", "1h"));
     assert_eq!(flag_wins.code, 1);
 }
@@ -324,51 +281,126 @@ fn empty_or_null_list_is_inconclusive_never_a_pass() {
     }
 }
 
+/// One usage error as a user sees it: exit 2, one stderr line naming the flag, an empty
+/// stdout in text mode and the JSON object with `--format json`.
+fn assert_usage_error(argv: &[&str], vars: &[(&str, &str)], message: &str) {
+    let out = run(gate().args(argv).envs(vars.iter().copied()));
+    assert_eq!(out.code, 2, "{argv:?}: {}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{argv:?}: {}", out.stderr);
+    assert!(out.stderr.contains(message), "{argv:?}: {}", out.stderr);
+    assert!(
+        out.stdout.is_empty(),
+        "text mode keeps stdout empty on usage errors"
+    );
+
+    let json = run(gate()
+        .args(["--format", "json"])
+        .args(argv)
+        .envs(vars.iter().copied()));
+    assert_json_usage(&json, message);
+}
+
+/// Exit 2 with the JSON object of a usage error whose message mentions `message`.
+fn assert_json_usage(out: &Run, message: &str) {
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(out.json()["verdict"], "usage");
+    assert_eq!(out.json()["error"]["kind"], "usage");
+    assert_message_contains(&out.json()["error"], message);
+}
+
 #[test]
 fn usage_errors_exit_2_with_one_line_naming_the_flag() {
     let input = example("passing.json");
-    let cases: [(Vec<&str>, &str); 7] = [
+    let cases: [(&[&str], &str); 5] = [
         (
-            vec!["--input", &input, "--max-duration", "5 parsecs"],
+            &["--max-duration", "5 parsecs"],
             r#"--max-duration: invalid duration "5 parsecs" (expected e.g. 90s, 15m, 1h 30m)"#,
         ),
         (
-            vec!["--input", &input, "--require-state", "Sucessful"],
+            &["--require-state", "Sucessful"],
             r#"--require-state: unknown state "Sucessful" (expected Successful, Failed, Timeout or Cancel)"#,
         ),
+        (&["--bogus"], "Unrecognized argument: --bogus"),
+        (&["--window"], "No value provided for option '--window'"),
         (
-            vec!["--input", &input, "--bogus"],
-            "Unrecognized argument: --bogus",
+            &["--poll-interval", "500ms"],
+            "--poll-interval: must be at least 1s",
         ),
+    ];
+    for (extra, message) in cases {
+        assert_usage_error(
+            &[&["--input", input.as_str()], extra].concat(),
+            &[],
+            message,
+        );
+    }
+    let cases: [(&[&str], &str); 3] = [
         (
-            vec!["--input", &input, "--window"],
-            "No value provided for option '--window'",
-        ),
-        (
-            vec!["--input", "/nonexistent/builds.json"],
+            &["--input", "/nonexistent/builds.json"],
             "--input: cannot read /nonexistent/builds.json",
         ),
-        (vec!["--job-id", "j"], "--job-name is required"),
+        (&["--job-id", "j"], "--job-name is required"),
         (
-            vec!["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"],
+            &["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"],
             "no credentials",
         ),
     ];
     for (argv, message) in cases {
-        let out = run(gate().args(&argv));
-        assert_eq!(out.code, 2, "{argv:?}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{argv:?}: {}", out.stderr);
-        assert!(out.stderr.contains(message), "{argv:?}: {}", out.stderr);
-        assert!(
-            out.stdout.is_empty(),
-            "text mode keeps stdout empty on usage errors"
-        );
+        assert_usage_error(argv, &[], message);
+    }
+}
 
-        let json = run(gate().args(["--format", "json"]).args(&argv));
-        assert_eq!(json.code, 2, "{argv:?}");
-        assert_eq!(json.json()["verdict"], "usage");
-        assert_eq!(json.json()["error"]["kind"], "usage");
-        assert_message_contains(&json.json()["error"], message);
+/// Issue 10 items 7 and 15: values that used to reach the network are usage errors.
+#[test]
+fn unsendable_values_are_usage_errors_before_any_request() {
+    let token = [("SERVICESTAGE_TOKEN", "t")];
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--region",
+                "r",
+                "--project-id",
+                "p\r\nX: y",
+            ],
+            "--project-id: contains a control character",
+        ),
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--endpoint",
+                "http://[::1]evil.com:8080",
+            ],
+            "invalid host or port",
+        ),
+        (
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--endpoint",
+                "http://gate.localhost:8080",
+            ],
+            "uses plain http://",
+        ),
+        (
+            &["--job-id", "", "--job-name", "n", "--region", "r"],
+            "--job-id: empty value",
+        ),
+        (
+            &["--job-id", "j", "--job-name", "", "--region", "r"],
+            "--job-name: empty value",
+        ),
+    ];
+    for (argv, message) in cases {
+        assert_usage_error(argv, &token, message);
     }
 }
 
@@ -394,15 +426,8 @@ fn help_and_version() {
 fn github_annotations_summary_and_outputs() {
     let dir = tempdir("github");
     let (summary, output) = (dir.join("summary.md"), dir.join("output"));
-    let out = run(gate()
-        .args([
-            "--input",
-            &example("unfinished-latest.json"),
-            "--max-duration",
-            "1h",
-            "--min-success-rate",
-            "95",
-        ])
+    let out = run(judge("unfinished-latest.json")
+        .args(["--max-duration", "1h", "--min-success-rate", "95"])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("GITHUB_OUTPUT", &output));
@@ -440,43 +465,17 @@ fn github_annotations_summary_and_outputs() {
 
 #[test]
 fn github_error_and_notice_lines() {
-    let fail = run(gate().args([
-        "--input",
-        &example("slow-latest.json"),
-        "--max-duration",
-        "25m",
-        "--annotations",
-        "github",
-    ]));
-    assert!(
-        fail.stdout
-            .lines()
-            .any(|l| l == "::error title=max-duration::duration 31m 40s exceeds limit 25m"),
-        "{}",
-        fail.stdout
-    );
-    let pass = run(gate().args([
-        "--input",
-        &example("passing.json"),
-        "--annotations",
-        "github",
-    ]));
-    assert!(
-        pass.stdout
-            .lines()
-            .any(|l| l.starts_with("::notice title=servicestage-gate::pass: build 52e6b438")),
-        "{}",
-        pass.stdout
-    );
+    let fail =
+        run(judge("slow-latest.json").args(["--max-duration", "25m", "--annotations", "github"]));
+    assert_any_line(&fail.stdout, |l| {
+        l == "::error title=max-duration::duration 31m 40s exceeds limit 25m"
+    });
+    let pass = run(judge("passing.json").args(["--annotations", "github"]));
+    assert_any_line(&pass.stdout, |l| {
+        l.starts_with("::notice title=servicestage-gate::pass: build 52e6b438")
+    });
     // JSON mode keeps stdout one object; the commands go to stderr, which the runner reads too.
-    let json = run(gate().args([
-        "--input",
-        &example("passing.json"),
-        "--annotations",
-        "github",
-        "--format",
-        "json",
-    ]));
+    let json = run(judge("passing.json").args(["--annotations", "github", "--format", "json"]));
     assert_eq!(json.json()["verdict"], "pass");
     assert!(
         json.stderr
@@ -519,13 +518,8 @@ fn unwritable_github_files_warn_and_the_verdict_stands() {
 
 #[test]
 fn azure_logging_commands() {
-    let out = run(gate()
-        .args([
-            "--input",
-            &example("unfinished-latest.json"),
-            "--inconclusive",
-            "pass",
-        ])
+    let out = run(judge("unfinished-latest.json")
+        .args(["--inconclusive", "pass"])
         .env("TF_BUILD", "True"));
     assert_eq!(out.code, 0);
     let commands: Vec<&str> = out
@@ -541,19 +535,10 @@ fn azure_logging_commands() {
             "##vso[task.complete result=SucceededWithIssues;]inconclusive verdict let through by --inconclusive pass",
         ]
     );
-    let fail = run(gate().args([
-        "--input",
-        &example("failed-latest.json"),
-        "--annotations",
-        "azure",
-    ]));
-    assert!(
-        fail.stdout
-            .lines()
-            .any(|l| l.starts_with("##vso[task.logissue type=error]state: build ae2eb154")),
-        "{}",
-        fail.stdout
-    );
+    let fail = run(judge("failed-latest.json").args(["--annotations", "azure"]));
+    assert_any_line(&fail.stdout, |l| {
+        l.starts_with("##vso[task.logissue type=error]state: build ae2eb154")
+    });
     assert!(!fail.stdout.contains("task.complete"));
 }
 
@@ -561,9 +546,7 @@ fn azure_logging_commands() {
 fn junit_report_has_a_testcase_per_rule() {
     let dir = tempdir("junit");
     let path = dir.join("gate.xml");
-    let out = run(gate().args([
-        "--input",
-        &example("unfinished-latest.json"),
+    let out = run(judge("unfinished-latest.json").args([
         "--junit",
         path.to_str().unwrap(),
         "--ignore-running",
@@ -749,4 +732,145 @@ fn an_endless_input_stops_at_the_16_mib_cap() {
         error["message"],
         "--input: /dev/zero is over the 16 MiB limit"
     );
+}
+
+/// Issue 10 item 3, at the binary: a variable that is not UTF-8 is a usage error naming it,
+/// not an unset variable that silently drops a rule.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_variable_is_a_usage_error_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let mangled = std::ffi::OsStr::from_bytes(b"80\xff");
+    let out = run(judge("flaky-history.json")
+        .args(["--format", "json"])
+        .env("SERVICESTAGE_MIN_SUCCESS_RATE", mangled));
+    assert_json_usage(&out, "SERVICESTAGE_MIN_SUCCESS_RATE is not valid UTF-8");
+}
+
+/// Issue 10 item 13: durations past the limit are usage errors, not a panic, and under
+/// `--format json` every usage exit prints the JSON object, a non-UTF-8 argument included.
+#[cfg(unix)]
+#[test]
+fn every_usage_exit_prints_json_and_huge_durations_are_usage_errors() {
+    use std::os::unix::ffi::OsStrExt;
+    let api = ["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"];
+    let cases: [(Vec<&std::ffi::OsStr>, &str); 4] = [
+        (
+            vec!["--wait".as_ref(), "300000000000y".as_ref()],
+            "--wait: \"300000000000y\" is longer than the limit of 366 days",
+        ),
+        (
+            vec!["--poll-interval".as_ref(), "1ns".as_ref()],
+            "--poll-interval: must be at least 1s",
+        ),
+        (
+            vec!["--max-duration".as_ref(), "9999999999d".as_ref()],
+            "--max-duration: \"9999999999d\" is longer",
+        ),
+        (
+            vec![std::ffi::OsStr::from_bytes(b"--bogus\xff")],
+            "is not valid UTF-8",
+        ),
+    ];
+    for (args, message) in cases {
+        assert_json_usage(
+            &run(judge("passing.json").args(["--format", "json"]).args(&args)),
+            message,
+        );
+    }
+    let timeout = run(gate()
+        .args(api)
+        .args(["--timeout", "300000000000y", "--format", "json"])
+        .env("SERVICESTAGE_TOKEN", "t"));
+    assert_json_usage(&timeout, "--timeout: \"300000000000y\" is longer");
+}
+
+/// Issue 10 item 14: `--junit` replaces only a regular file. A symlink, FIFO or directory at
+/// the path is left as it is, with a warning, and the verdict stands; no temp file is left.
+#[cfg(unix)]
+#[test]
+fn junit_writes_only_a_regular_file() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir("junit-regular");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    let link = dir.join("link.xml");
+    let fifo = dir.join("fifo.xml");
+    let directory = dir.join("directory.xml");
+    let regular = dir.join("regular.xml");
+    for planted in [&link, &fifo, &directory, &regular] {
+        let _ = std::fs::remove_file(planted);
+    }
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let fifo_name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo_name.as_ptr(), 0o600) }, 0);
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(&regular, "old").unwrap();
+
+    for refused in [&link, &fifo, &directory] {
+        let out = run(judge("passing.json").args(["--junit", refused.to_str().unwrap()]));
+        assert_eq!(out.code, 0, "the verdict stands: {}", out.stderr);
+        assert!(
+            out.stderr.contains("warning: --junit: cannot write")
+                && out.stderr.contains("not a regular file"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert!(directory.is_dir());
+
+    let out = run(judge("passing.json").args(["--junit", regular.to_str().unwrap()]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        std::fs::read_to_string(&regular)
+            .unwrap()
+            .starts_with("<?xml")
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "directory.xml",
+            "fifo.xml",
+            "link.xml",
+            "regular.xml",
+            "victim"
+        ],
+        "no temp file left"
+    );
+}
+
+/// Issue 11 item 5: a report nobody could read is not a pass. A closed stdout turns exit 0
+/// into 3; a failing verdict keeps its 1.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_never_a_pass() {
+    for (name, code) in [("passing.json", 3), ("failed-latest.json", 1)] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = judge(name).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{name}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write to stdout"),
+            "{name}: {stderr}"
+        );
+    }
 }

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         .filter_map(|line| line.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let lookup = |name: &str| vars.get(name).cloned();
+    let lookup = |name: &str| vars.get(name).map(std::ffi::OsString::from);
     let _ = config::requested_format(&args, &lookup);
     let Ok(parsed) = cli::parse("servicestage-gate", &args) else { return };
     let Ok(resolved) = config::resolve(&parsed, &lookup) else { return };

@@ -39,6 +39,18 @@ pub fn gate_for(endpoint: &str) -> Command {
     command
 }
 
+/// The gate judging the shipped example `name` (`--input examples/NAME`).
+pub fn judge(name: &str) -> Command {
+    let mut command = gate();
+    command.args(["--input", &example(name)]);
+    command
+}
+
+/// Asserts that some line of `text` satisfies `wanted`.
+pub fn assert_any_line(text: &str, wanted: impl Fn(&str) -> bool) {
+    assert!(text.lines().any(wanted), "no such line in:\n{text}");
+}
+
 pub fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")

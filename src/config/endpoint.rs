@@ -1,0 +1,136 @@
+//! The API base URL: parsed and checked once, so the client only ever talks to a validated
+//! origin, and plain http:// only to loopback.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// A validated API base URL: http(s), a host, maybe a port and a path prefix; no query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub scheme: Scheme,
+    /// As written in the URL: IPv6 addresses keep their brackets.
+    pub host: String,
+    pub port: Option<u16>,
+    /// Without a trailing slash; empty for the root.
+    pub base_path: String,
+}
+
+impl Endpoint {
+    pub fn parse(url: &str) -> Result<Endpoint, String> {
+        let (scheme, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
+            (Scheme::Https, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
+            (Scheme::Http, rest)
+        } else {
+            return Err(format!("{url:?} is not an http:// or https:// URL"));
+        };
+        if rest.contains(['?', '#']) {
+            return Err(format!("{url:?} must not have a query or fragment"));
+        }
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if authority.contains('@') {
+            return Err(format!("{url:?} must not carry user information"));
+        }
+        let (host, port) = split_host_port(authority)
+            .ok_or_else(|| format!("{url:?} has an invalid host or port"))?;
+        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("{url:?} has spaces in its path"));
+        }
+        Ok(Endpoint {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+            base_path: path.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn default_port(&self) -> u16 {
+        match self.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    /// The `Host` header: the host, with the port when it is not the scheme's default.
+    pub fn host_header(&self) -> String {
+        match self.port {
+            Some(port) if port != self.default_port() => format!("{}:{port}", self.host),
+            _ => self.host.clone(),
+        }
+    }
+
+    /// `scheme://host[:port]`: the only origin credentials are sent to.
+    pub fn origin(&self) -> String {
+        let scheme = match self.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        };
+        format!("{scheme}://{}", self.host_header())
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        // Only names that cannot reach DNS: `*.localhost` would ask a resolver, which could
+        // answer with any address and get the token in clear text.
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (host, rest) = authority.split_at(end + 1);
+        host[1..end].parse::<std::net::Ipv6Addr>().ok()?;
+        if !rest.is_empty() && !rest.starts_with(':') {
+            return None; // `[::1]evil.com`: text after the address is not a port
+        }
+        (host, rest.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let valid_host = !host.is_empty()
+        && (host.starts_with('[')
+            || host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+    let port = match port {
+        Some(port) => Some(port.parse::<u16>().ok().filter(|p| *p != 0)?),
+        None => None,
+    };
+    valid_host.then_some((host, port))
+}
+
+pub(super) fn parse_region(s: &str) -> Result<String, String> {
+    let valid = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    valid
+        .then(|| s.to_string())
+        .ok_or_else(|| format!("invalid region {s:?} (expected e.g. cn-north-4)"))
+}
+
+pub(super) fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+    let endpoint = Endpoint::parse(s)?;
+    if endpoint.scheme == Scheme::Http && !endpoint.is_loopback() {
+        return Err(format!(
+            "{s:?} uses plain http:// to a host that is not loopback; credentials would travel \
+             unencrypted (use https://)"
+        ));
+    }
+    Ok(endpoint)
+}

@@ -1,0 +1,289 @@
+//! Resolves parsed arguments and the environment into a validated `Config`.
+//! Precedence: flag, then `SERVICESTAGE_<FLAG>`, then the options table's default. The
+//! environment is a parameter, so this is a pure function that tests call with a map.
+//!
+//! One concern per file: `env` reads settings, `values` parses them, `endpoint` checks the
+//! URL, `credentials` picks the credential, `output` says where results go.
+
+mod credentials;
+mod endpoint;
+mod env;
+mod output;
+mod values;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use credentials::{Credentials, Secret};
+pub use endpoint::{Endpoint, Scheme};
+pub use env::{Env, env_name, var};
+pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
+pub use values::MAX_DURATION;
+
+use crate::cli::Args;
+use crate::error::Error;
+use crate::rules::RuleConfig;
+use env::Lookup;
+use values::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub job: JobRef,
+    pub source: Source,
+    pub rules: RuleConfig,
+    pub wait: Duration,
+    pub poll_interval: Duration,
+    /// `--inconclusive pass`: an inconclusive verdict exits 0.
+    pub inconclusive_passes: bool,
+    pub format: Format,
+    pub annotations: Annotations,
+    pub junit: Option<PathBuf>,
+    pub verbose: bool,
+    /// `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, when annotations are `github`.
+    pub github_files: GithubFiles,
+    /// Which CI runs the gate, for CI-specific touches in the text report.
+    pub ci: Ci,
+}
+
+/// The job as the user named it; both are `None` when judging a saved response without them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobRef {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// `--input`: a saved response; `None` is stdin.
+    Saved(Option<PathBuf>),
+    Api(Box<Api>),
+}
+
+/// Everything the HTTP client needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    pub endpoint: Endpoint,
+    pub job_id: String,
+    pub job_name: String,
+    pub project_id: Option<String>,
+    pub credentials: Credentials,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub ca_certs: Vec<PathBuf>,
+}
+
+/// Where the output format can be told before the arguments parse, for usage errors. Best
+/// effort: an unreadable variable here counts as unset (the usage error says why anyway).
+pub fn requested_format(args: &[&str], env: Env) -> Format {
+    let flag = args
+        .windows(2)
+        .rev()
+        .find(|pair| pair[0] == "--format")
+        .map(|pair| pair[1].to_string());
+    let variable = || var(env, &env_name("format")).ok().flatten();
+    match flag.or_else(variable) {
+        Some(f) if f.trim().eq_ignore_ascii_case("json") => Format::Json,
+        _ => Format::Text,
+    }
+}
+
+/// The job as given, read apart from everything else so that even a usage error can name
+/// it; an unreadable or empty value is left out here (`resolve` rejects it).
+pub fn job(args: &Args, env: Env) -> JobRef {
+    let lookup = Lookup { env };
+    let read = |name, flag| lookup.get(name, flag).ok().flatten().map(|s| s.value);
+    JobRef {
+        id: read("job-id", &args.job_id),
+        name: read("job-name", &args.job_name),
+    }
+}
+
+/// Resolves and validates everything the gate needs. Reads no file and no process state.
+pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
+    let lookup = Lookup { env };
+    let ci = detect_ci(env)?;
+    let (format, annotations) = resolve_output(args, &lookup, ci)?;
+    let rules = resolve_rules(args, &lookup)?;
+    let wait = lookup.parsed_or_default("wait", &args.wait, parse_duration)?;
+    let poll_interval =
+        lookup.parsed_or_default("poll-interval", &args.poll_interval, parse_poll_interval)?;
+    let inconclusive_passes =
+        lookup.parsed_or_default("inconclusive", &args.inconclusive, |s| {
+            parse_choice(s, &[("pass", true), ("fail", false)])
+        })?;
+    let junit = lookup
+        .get("junit", &args.junit)?
+        .map(|s| PathBuf::from(s.value));
+    let verbose = lookup.switch("verbose", args.verbose)?;
+    let job = JobRef {
+        id: lookup.get("job-id", &args.job_id)?.map(|s| s.value),
+        name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
+    };
+    let source = match lookup.get("input", &args.input)? {
+        Some(input) if input.value.trim() == "-" => Source::Saved(None),
+        Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
+        None => Source::Api(Box::new(resolve_api(args, &lookup, &job)?)),
+    };
+    let github_files = GithubFiles {
+        step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
+        output: lookup.var("GITHUB_OUTPUT")?.map(PathBuf::from),
+    };
+    Ok(Config {
+        job,
+        source,
+        rules,
+        wait,
+        poll_interval,
+        inconclusive_passes,
+        format,
+        annotations,
+        junit,
+        verbose,
+        github_files,
+        ci,
+    })
+}
+
+fn resolve_output(args: &Args, lookup: &Lookup, ci: Ci) -> Result<(Format, Annotations), Error> {
+    let format = lookup.parsed_or_default("format", &args.format, |s| {
+        parse_choice(s, &[("text", Format::Text), ("json", Format::Json)])
+    })?;
+    let annotations = lookup.parsed_or_default("annotations", &args.annotations, |s| {
+        parse_choice(
+            s,
+            &[
+                ("auto", None),
+                ("github", Some(Annotations::Github)),
+                ("azure", Some(Annotations::Azure)),
+                ("none", Some(Annotations::None)),
+            ],
+        )
+    })?;
+    let detected = match ci {
+        Ci::Github => Annotations::Github,
+        Ci::Azure => Annotations::Azure,
+        _ => Annotations::None,
+    };
+    Ok((format, annotations.unwrap_or(detected)))
+}
+
+fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
+    let require_states = if args.require_state.is_empty() {
+        let setting = lookup.get_or_default("require-state", &None)?;
+        let setting = setting.expect("--require-state has a default");
+        setting.parse(|s| parse_states(&[s]))?
+    } else {
+        let values: Vec<&str> = args.require_state.iter().map(String::as_str).collect();
+        parse_states(&values).map_err(|why| Error::Usage(format!("--require-state: {why}")))?
+    };
+    let window = lookup.parsed_or_default("window", &args.window, |s| match parse_count(s)? {
+        0 => Err("must be at least 1".to_string()),
+        n => Ok(n),
+    })?;
+    let min_builds = match lookup.get("min-builds", &args.min_builds)? {
+        Some(setting) => {
+            let n = setting.parse(parse_count)?;
+            if n > window {
+                return Err(Error::Usage(format!(
+                    "{}: {n} is more than the window of {window} builds (--window), so the \
+                     history rules could never be decided",
+                    setting.origin
+                )));
+            }
+            n
+        }
+        None => lookup
+            .parsed_or_default("min-builds", &None, parse_count)?
+            .min(window),
+    };
+    Ok(RuleConfig {
+        build_id: lookup
+            .get("build-id", &args.build_id)?
+            .map(|s| s.value.trim().to_string()),
+        ignore_running: lookup.switch("ignore-running", args.ignore_running)?,
+        require_states,
+        max_duration: lookup.parsed("max-duration", &args.max_duration, parse_duration)?,
+        window,
+        min_builds,
+        min_success_rate: lookup.parsed(
+            "min-success-rate",
+            &args.min_success_rate,
+            parse_percent,
+        )?,
+        max_consecutive_failures: lookup.parsed(
+            "max-consecutive-failures",
+            &args.max_consecutive_failures,
+            parse_count,
+        )?,
+        max_duration_regression: lookup.parsed(
+            "max-duration-regression",
+            &args.max_duration_regression,
+            parse_regression_percent,
+        )?,
+    })
+}
+
+fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error> {
+    let required = |value: &Option<String>, flag: &str| {
+        value.clone().ok_or_else(|| {
+            Error::Usage(format!(
+                "--{flag} is required (or set {}), unless --input is given",
+                env_name(flag)
+            ))
+        })
+    };
+    let job_id = required(&job.id, "job-id")?;
+    let job_name = required(&job.name, "job-name")?;
+    let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
+    let retries =
+        lookup.parsed_or_default("retries", &args.retries, |s| match parse_count(s)? {
+            n @ 0..=10 => Ok(n as u32),
+            n => Err(format!("{n} is too many (at most 10)")),
+        })?;
+    let project_id = match lookup.parsed("project-id", &args.project_id, parse_header_value)? {
+        Some(id) => Some(id),
+        None => {
+            let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
+            let value = lookup.var(sdk)?.map(|v| parse_header_value(v.trim()));
+            value
+                .transpose()
+                .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
+        }
+    };
+    let mut ca_certs: Vec<PathBuf> = lookup
+        .get("ca-cert", &args.ca_cert)?
+        .map(|s| PathBuf::from(s.value))
+        .into_iter()
+        .collect();
+    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
+    Ok(Api {
+        endpoint: resolve_endpoint(args, lookup)?,
+        job_id,
+        job_name,
+        project_id: project_id.map(|p| p.trim().to_string()),
+        credentials: credentials::resolve_credentials(args, lookup)?,
+        timeout,
+        retries,
+        ca_certs,
+    })
+}
+
+fn resolve_endpoint(args: &Args, lookup: &Lookup) -> Result<Endpoint, Error> {
+    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, endpoint::parse_endpoint)? {
+        return Ok(endpoint);
+    }
+    match lookup.parsed("region", &args.region, endpoint::parse_region)? {
+        Some(region) => {
+            Endpoint::parse(&format!("https://servicestage.{region}.myhuaweicloud.com"))
+                .map_err(Error::Usage)
+        }
+        None => Err(Error::Usage(format!(
+            "--endpoint or --region is required (or set {} or {})",
+            env_name("endpoint"),
+            env_name("region")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

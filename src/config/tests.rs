@@ -1,0 +1,608 @@
+use super::*;
+use crate::model::State;
+use crate::rules::Percent;
+use std::collections::HashMap;
+
+fn resolve_with(argv: &[&str], vars: &[(&str, &str)]) -> Result<Config, Error> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let env = move |name: &str| map.get(name).map(std::ffi::OsString::from);
+    let args =
+        crate::cli::parse("servicestage-gate", argv).map_err(|e| Error::Usage(format!("{e:?}")))?;
+    resolve(&args, &env)
+}
+
+const API: &[&str] = &[
+    "--job-id",
+    "j1",
+    "--job-name",
+    "build",
+    "--region",
+    "cn-north-4",
+];
+const TOKEN: (&str, &str) = ("SERVICESTAGE_TOKEN", "t0ken");
+
+fn api(config: &Config) -> &Api {
+    match &config.source {
+        Source::Api(api) => api,
+        other => panic!("not an API source: {other:?}"),
+    }
+}
+
+#[test]
+fn flag_beats_environment_beats_default() {
+    let config = resolve_with(&["--input", "x.json"], &[]).unwrap();
+    assert_eq!(config.rules.window, 10);
+    assert_eq!(config.poll_interval, Duration::from_secs(15));
+    let config = resolve_with(&["--input", "x.json"], &[("SERVICESTAGE_WINDOW", "20")]).unwrap();
+    assert_eq!(config.rules.window, 20);
+    let config = resolve_with(
+        &["--input", "x.json", "--window", "30"],
+        &[("SERVICESTAGE_WINDOW", "20")],
+    )
+    .unwrap();
+    assert_eq!(config.rules.window, 30);
+    let config = resolve_with(&["--input", "x.json"], &[("SERVICESTAGE_WINDOW", "")]).unwrap();
+    assert_eq!(config.rules.window, 10, "an empty variable is unset");
+}
+
+#[test]
+fn every_flag_has_its_variable() {
+    let vars = [
+        ("SERVICESTAGE_JOB_ID", "id 1"),
+        ("SERVICESTAGE_JOB_NAME", "name 1"),
+        ("SERVICESTAGE_ENDPOINT", "https://example.test:8443/base/"),
+        ("SERVICESTAGE_PROJECT_ID", "p1"),
+        ("SERVICESTAGE_BUILD_ID", "b7"),
+        ("SERVICESTAGE_IGNORE_RUNNING", "true"),
+        ("SERVICESTAGE_REQUIRE_STATE", "successful, cancel"),
+        ("SERVICESTAGE_MAX_DURATION", "1h 30m"),
+        ("SERVICESTAGE_WINDOW", "5"),
+        ("SERVICESTAGE_MIN_BUILDS", "2"),
+        ("SERVICESTAGE_MIN_SUCCESS_RATE", "99.5%"),
+        ("SERVICESTAGE_MAX_CONSECUTIVE_FAILURES", "0"),
+        ("SERVICESTAGE_MAX_DURATION_REGRESSION", "150"),
+        ("SERVICESTAGE_WAIT", "10m"),
+        ("SERVICESTAGE_POLL_INTERVAL", "2s"),
+        ("SERVICESTAGE_INCONCLUSIVE", "pass"),
+        ("SERVICESTAGE_TIMEOUT", "5s"),
+        ("SERVICESTAGE_RETRIES", "0"),
+        ("SERVICESTAGE_FORMAT", "JSON"),
+        ("SERVICESTAGE_ANNOTATIONS", "azure"),
+        ("SERVICESTAGE_JUNIT", "out/junit.xml"),
+        ("SERVICESTAGE_VERBOSE", "1"),
+        ("SERVICESTAGE_TOKEN_FILE", "/run/token"),
+        ("SERVICESTAGE_CA_CERT", "/etc/proxy-ca.pem"),
+    ];
+    let config = resolve_with(&[], &vars).unwrap();
+    let api = api(&config);
+    assert_eq!(
+        (api.job_id.as_str(), api.job_name.as_str()),
+        ("id 1", "name 1")
+    );
+    assert_eq!(api.endpoint.origin(), "https://example.test:8443");
+    assert_eq!(api.endpoint.base_path, "/base");
+    assert_eq!(api.project_id.as_deref(), Some("p1"));
+    assert_eq!(api.timeout, Duration::from_secs(5));
+    assert_eq!(api.retries, 0);
+    assert_eq!(api.credentials, Credentials::TokenFile("/run/token".into()));
+    assert_eq!(api.ca_certs, vec![PathBuf::from("/etc/proxy-ca.pem")]);
+    let rules = &config.rules;
+    assert_eq!(rules.build_id.as_deref(), Some("b7"));
+    assert!(rules.ignore_running);
+    assert_eq!(rules.require_states, vec![State::Successful, State::Cancel]);
+    assert_eq!(rules.max_duration, Some(Duration::from_secs(5400)));
+    assert_eq!((rules.window, rules.min_builds), (5, 2));
+    assert_eq!(rules.min_success_rate, Some(Percent(99.5)));
+    assert_eq!(rules.max_consecutive_failures, Some(0));
+    assert_eq!(rules.max_duration_regression, Some(Percent(150.0)));
+    assert_eq!(config.wait, Duration::from_secs(600));
+    assert_eq!(config.poll_interval, Duration::from_secs(2));
+    assert!(config.inconclusive_passes);
+    assert_eq!(config.format, Format::Json);
+    assert_eq!(config.annotations, Annotations::Azure);
+    assert_eq!(config.junit, Some(PathBuf::from("out/junit.xml")));
+    assert!(config.verbose);
+}
+
+#[test]
+fn input_needs_no_job_or_credentials() {
+    let config = resolve_with(&["--input", "-"], &[]).unwrap();
+    assert_eq!(config.source, Source::Saved(None));
+    assert_eq!(config.job, JobRef::default());
+}
+
+#[test]
+fn require_state_repeats_and_splits() {
+    let argv = [
+        "--input",
+        "-",
+        "--require-state",
+        "Successful,failed",
+        "--require-state",
+        "CANCEL",
+    ];
+    let config = resolve_with(&argv, &[]).unwrap();
+    assert_eq!(
+        config.rules.require_states,
+        vec![State::Successful, State::Failed, State::Cancel]
+    );
+}
+
+#[test]
+fn region_and_endpoint() {
+    let config = resolve_with(API, &[TOKEN]).unwrap();
+    assert_eq!(
+        api(&config).endpoint.origin(),
+        "https://servicestage.cn-north-4.myhuaweicloud.com"
+    );
+    let mut argv = API.to_vec();
+    argv.extend(["--endpoint", "http://127.0.0.1:8080"]);
+    let config = resolve_with(&argv, &[TOKEN]).unwrap();
+    assert_eq!(
+        api(&config).endpoint.origin(),
+        "http://127.0.0.1:8080",
+        "--endpoint wins over --region"
+    );
+    for loopback in ["http://localhost:1", "http://[::1]:9/x", "http://127.9.9.9"] {
+        let argv = ["--job-id", "j", "--job-name", "n", "--endpoint", loopback];
+        assert!(resolve_with(&argv, &[TOKEN]).is_ok(), "{loopback}");
+    }
+}
+
+#[test]
+fn project_id_falls_back_to_the_sdk_variable() {
+    let sdk = ("HUAWEICLOUD_SDK_PROJECT_ID", "sdk-project");
+    assert_eq!(
+        api(&resolve_with(API, &[TOKEN, sdk]).unwrap())
+            .project_id
+            .as_deref(),
+        Some("sdk-project")
+    );
+    let both = [TOKEN, sdk, ("SERVICESTAGE_PROJECT_ID", "gate-project")];
+    assert_eq!(
+        api(&resolve_with(API, &both).unwrap())
+            .project_id
+            .as_deref(),
+        Some("gate-project")
+    );
+}
+
+#[test]
+fn credentials() {
+    let ak = ("HUAWEICLOUD_SDK_AK", "AK1");
+    let sk = ("HUAWEICLOUD_SDK_SK", "SK1");
+    let st = ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "ST1");
+    let config = resolve_with(API, &[ak, sk, st]).unwrap();
+    assert_eq!(
+        api(&config).credentials,
+        Credentials::AccessKey {
+            ak: "AK1".into(),
+            sk: Secret::new("SK1".into()),
+            security_token: Some(Secret::new("ST1".into()))
+        }
+    );
+    assert_eq!(
+        api(&resolve_with(API, &[TOKEN]).unwrap()).credentials,
+        Credentials::Token(Secret::new("t0ken".into()))
+    );
+    assert!(
+        !format!("{:?}", resolve_with(API, &[ak, sk, st]).unwrap()).contains("SK1"),
+        "Debug hides secrets"
+    );
+}
+
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+/// Runs each case's arguments after `base` and checks for a usage error containing its text.
+fn assert_usage_errors(base: &[&str], cases: &[Case]) {
+    for (extra, vars, expected) in cases {
+        let argv = [base, extra].concat();
+        match resolve_with(&argv, vars) {
+            Err(Error::Usage(message)) => assert!(
+                message.contains(expected),
+                "{argv:?}: {message}\n  lacks {expected}"
+            ),
+            other => panic!("{argv:?} {vars:?}: expected a usage error, got {other:?}"),
+        }
+    }
+}
+
+const OFFLINE: &[&str] = &["--input", "x.json"];
+const JOB: &[&str] = &["--job-id", "j", "--job-name", "n"];
+
+#[test]
+fn usage_errors_name_the_flag_or_variable() {
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--max-duration", "5 parsecs"],
+                &[],
+                r#"--max-duration: invalid duration "5 parsecs" (expected e.g. 90s, 15m, 1h 30m)"#,
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_MAX_DURATION", "soon")],
+                r#"SERVICESTAGE_MAX_DURATION: invalid duration "soon""#,
+            ),
+            (&["--wait", "forever"], &[], "--wait: invalid duration"),
+            (
+                &["--poll-interval", "0s"],
+                &[],
+                "--poll-interval: must be at least 1s",
+            ),
+            (
+                &["--min-success-rate", "101"],
+                &[],
+                r#"--min-success-rate: invalid percentage "101" (expected a number from 0 to 100"#,
+            ),
+            (
+                &["--min-success-rate", "-1%"],
+                &[],
+                "--min-success-rate: invalid percentage",
+            ),
+            (
+                &["--min-success-rate", "ninety"],
+                &[],
+                "--min-success-rate: invalid percentage",
+            ),
+            (
+                &["--max-duration-regression", "-5"],
+                &[],
+                "--max-duration-regression: invalid percentage",
+            ),
+            (&["--window", "0"], &[], "--window: must be at least 1"),
+            (
+                &["--window", "ten"],
+                &[],
+                r#"--window: invalid number "ten""#,
+            ),
+            (&["--min-builds", "-1"], &[], "--min-builds: invalid number"),
+            (
+                &["--min-builds", "11"],
+                &[],
+                "--min-builds: 11 is more than the window of 10 builds",
+            ),
+            (
+                &["--max-consecutive-failures", "1.5"],
+                &[],
+                "--max-consecutive-failures: invalid number",
+            ),
+            (
+                &["--require-state", "Sucessful"],
+                &[],
+                r#"--require-state: unknown state "Sucessful" (expected Successful, Failed, Timeout or Cancel)"#,
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_REQUIRE_STATE", "Building")],
+                r#"SERVICESTAGE_REQUIRE_STATE: unknown state "Building""#,
+            ),
+            (
+                &["--require-state", ","],
+                &[],
+                "--require-state: no state given",
+            ),
+            (
+                &["--format", "yaml"],
+                &[],
+                r#"--format: invalid value "yaml" (expected text, json)"#,
+            ),
+            (
+                &["--annotations", "gitlab"],
+                &[],
+                "--annotations: invalid value \"gitlab\" (expected auto, github, azure, none)",
+            ),
+            (
+                &["--inconclusive", "maybe"],
+                &[],
+                "--inconclusive: invalid value \"maybe\" (expected pass, fail)",
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_VERBOSE", "sure")],
+                "SERVICESTAGE_VERBOSE: invalid switch value",
+            ),
+        ],
+    );
+    assert_usage_errors(
+        &[],
+        &[
+            (
+                &["--job-name", "n", "--region", "r"],
+                &[TOKEN],
+                "--job-id is required (or set SERVICESTAGE_JOB_ID)",
+            ),
+            (
+                &["--job-id", "j", "--region", "r"],
+                &[TOKEN],
+                "--job-name is required",
+            ),
+            (JOB, &[TOKEN], "--endpoint or --region is required"),
+        ],
+    );
+    assert_usage_errors(
+        JOB,
+        &[
+            (
+                &["--region", "cn north"],
+                &[TOKEN],
+                r#"--region: invalid region "cn north""#,
+            ),
+            (
+                &["--endpoint", "http://servicestage.example.com"],
+                &[TOKEN],
+                "--endpoint: \"http://servicestage.example.com\" uses plain http://",
+            ),
+            (
+                &["--endpoint", "ftp://x"],
+                &[TOKEN],
+                "--endpoint: \"ftp://x\" is not an http:// or https:// URL",
+            ),
+            (
+                &["--endpoint", "https://x/?a=1"],
+                &[TOKEN],
+                "must not have a query or fragment",
+            ),
+            (
+                &["--endpoint", "https://u:p@x"],
+                &[TOKEN],
+                "must not carry user information",
+            ),
+            (
+                &["--endpoint", "https://x:99999"],
+                &[TOKEN],
+                "invalid host or port",
+            ),
+        ],
+    );
+    assert_usage_errors(
+        API,
+        &[
+            (
+                &[],
+                &[("SERVICESTAGE_TIMEOUT", "0")],
+                "SERVICESTAGE_TIMEOUT: must be longer than zero",
+            ),
+            (&["--retries", "11"], &[TOKEN], "--retries: 11 is too many"),
+            (&[], &[], "no credentials: set SERVICESTAGE_TOKEN"),
+            (
+                &[],
+                &[("HUAWEICLOUD_SDK_AK", "a")],
+                "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not",
+            ),
+            (
+                &[],
+                &[("HUAWEICLOUD_SDK_SK", "s")],
+                "HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not",
+            ),
+            (
+                &[],
+                &[("HUAWEICLOUD_SDK_SECURITY_TOKEN", "s")],
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN is set without",
+            ),
+            (
+                &[],
+                &[
+                    TOKEN,
+                    ("HUAWEICLOUD_SDK_AK", "a"),
+                    ("HUAWEICLOUD_SDK_SK", "s"),
+                ],
+                "both a token (SERVICESTAGE_TOKEN or --token-file) and an access key",
+            ),
+            (
+                &["--token-file", "/t"],
+                &[TOKEN],
+                "both SERVICESTAGE_TOKEN and --token-file are set",
+            ),
+        ],
+    );
+}
+
+/// Issue 10, items 7, 13 and 15: values that used to pass resolution and then panic, leak or
+/// misbehave later.
+#[test]
+fn dangerous_values_are_usage_errors() {
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--wait", "300000000000y"],
+                &[],
+                "--wait: \"300000000000y\" is longer than the limit of 366 days",
+            ),
+            (
+                &["--max-duration", "400days"],
+                &[],
+                "--max-duration: \"400days\" is longer than the limit",
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_POLL_INTERVAL", "1ns")],
+                "SERVICESTAGE_POLL_INTERVAL: must be at least 1s",
+            ),
+            (
+                &["--poll-interval", "999ms"],
+                &[],
+                "--poll-interval: must be at least 1s",
+            ),
+        ],
+    );
+    assert_usage_errors(
+        &[],
+        &[
+            (
+                &["--job-id", "", "--job-name", "n", "--region", "r"],
+                &[TOKEN],
+                "--job-id: empty value",
+            ),
+            (
+                &["--job-id", "j", "--job-name", " ", "--region", "r"],
+                &[TOKEN],
+                "--job-name: empty value",
+            ),
+        ],
+    );
+    assert_usage_errors(
+        JOB,
+        &[
+            (
+                &["--endpoint", "http://[::1]evil.com:8080"],
+                &[TOKEN],
+                "invalid host or port",
+            ),
+            (
+                &["--endpoint", "http://evil.localhost:8080"],
+                &[TOKEN],
+                "uses plain http://",
+            ),
+        ],
+    );
+    assert_usage_errors(
+        API,
+        &[
+            (
+                &["--timeout", "1000 years"],
+                &[TOKEN],
+                "--timeout: \"1000 years\" is longer than the limit",
+            ),
+            (
+                &["--project-id", "p\r\nX: y"],
+                &[TOKEN],
+                "--project-id: contains a control character",
+            ),
+            (
+                &[],
+                &[TOKEN, ("HUAWEICLOUD_SDK_PROJECT_ID", "p\u{0}q")],
+                "HUAWEICLOUD_SDK_PROJECT_ID: contains a control character",
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_TOKEN", "t\r\nX-Evil: 1")],
+                "SERVICESTAGE_TOKEN: contains a control character",
+            ),
+            (
+                &[],
+                &[("HUAWEICLOUD_SDK_AK", "a\nb"), ("HUAWEICLOUD_SDK_SK", "s")],
+                "HUAWEICLOUD_SDK_AK: contains a control character",
+            ),
+        ],
+    );
+}
+
+/// Issue 10 item 3: a variable that is not UTF-8 is a usage error naming it, never unset.
+#[test]
+fn unreadable_variables_are_usage_errors() {
+    use std::os::unix::ffi::OsStringExt;
+    type Unreadable<'a> = (&'a [&'a str], &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Unreadable] = &[
+        (OFFLINE, "SERVICESTAGE_MIN_SUCCESS_RATE", &[]),
+        (OFFLINE, "GITHUB_OUTPUT", &[("GITHUB_ACTIONS", "true")]),
+        (OFFLINE, "TF_BUILD", &[]),
+        (
+            API,
+            "SERVICESTAGE_TOKEN",
+            &[("HUAWEICLOUD_SDK_AK", "a"), ("HUAWEICLOUD_SDK_SK", "s")],
+        ),
+        (API, "HUAWEICLOUD_SDK_SK", &[TOKEN]),
+        (API, "SSL_CERT_FILE", &[TOKEN]),
+    ];
+    for (argv, name, others) in cases {
+        let mut vars: HashMap<String, std::ffi::OsString> = others
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect();
+        vars.insert(
+            name.to_string(),
+            std::ffi::OsString::from_vec(b"80\xff".to_vec()),
+        );
+        let env = |n: &str| vars.get(n).cloned();
+        let args = crate::cli::parse("gate", argv).unwrap();
+        assert_eq!(
+            resolve(&args, &env).unwrap_err(),
+            Error::Usage(format!("{name} is not valid UTF-8; fix or unset it")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn annotations_auto_detects_the_ci() {
+    let cases = [
+        (
+            vec![("GITHUB_ACTIONS", "true")],
+            Annotations::Github,
+            Ci::Github,
+        ),
+        (vec![("TF_BUILD", "True")], Annotations::Azure, Ci::Azure),
+        (vec![("GITLAB_CI", "true")], Annotations::None, Ci::Gitlab),
+        (
+            vec![("JENKINS_URL", "https://ci/")],
+            Annotations::None,
+            Ci::Jenkins,
+        ),
+        (
+            vec![("GITHUB_ACTIONS", "false")],
+            Annotations::None,
+            Ci::Other,
+        ),
+    ];
+    for (vars, annotations, ci) in cases {
+        let config = resolve_with(&["--input", "-"], &vars).unwrap();
+        assert_eq!(
+            (config.annotations, config.ci),
+            (annotations, ci),
+            "{vars:?}"
+        );
+    }
+    let forced = resolve_with(
+        &["--input", "-", "--annotations", "none"],
+        &[("GITHUB_ACTIONS", "true")],
+    )
+    .unwrap();
+    assert_eq!(forced.annotations, Annotations::None);
+}
+
+#[test]
+fn endpoint_parts() {
+    let cases = [
+        (
+            "https://servicestage.cn-north-4.myhuaweicloud.com",
+            "servicestage.cn-north-4.myhuaweicloud.com",
+            "",
+            false,
+        ),
+        ("HTTPS://Example.COM:443/", "example.com", "", false),
+        ("http://127.0.0.1:8080/api/", "127.0.0.1:8080", "/api", true),
+        ("http://[::1]:80", "[::1]", "", true),
+    ];
+    for (url, host, base, loopback) in cases {
+        let endpoint = Endpoint::parse(url).unwrap();
+        assert_eq!(
+            (
+                endpoint.host_header().as_str(),
+                endpoint.base_path.as_str(),
+                endpoint.is_loopback()
+            ),
+            (host, base, loopback),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn requested_format_is_read_before_parsing() {
+    let none = |_: &str| None;
+    assert_eq!(
+        requested_format(&["--bogus", "--format", "json"], &none),
+        Format::Json
+    );
+    assert_eq!(
+        requested_format(&["--bogus"], &|_: &str| Some("json".into())),
+        Format::Json
+    );
+    assert_eq!(requested_format(&["--bogus"], &none), Format::Text);
+}
