@@ -4,7 +4,12 @@
 #      the gate, one `curl` request, and `curl | jq` doing the simplest check;
 #   2. judging a saved response with --input and every history rule on (--window = builds),
 #      against `jq` doing the simplest check on the same file, for 100, 1,000 and 10,000 builds,
-#      with the gate's peak RSS.
+#      with the gate's peak RSS;
+#   3. a far region: the fake over TLS with 50 ms before each response; per job the wall time
+#      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
+#      ratio to the floor (requests x latency);
+#   4. the action's install step: prebuilt (download from a loopback release server, checksum,
+#      unpack) and from source (`version: source`, a cold `cargo install`; BENCH_SOURCE=0 skips it).
 # Prints the ratios. Needs root for apt-get where hyperfine, jq, curl, time or musl-tools are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +20,7 @@ command -v hyperfine >/dev/null || missing+=(hyperfine)
 command -v jq >/dev/null || missing+=(jq)
 command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v python3 >/dev/null || missing+=(python3)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
@@ -27,24 +33,31 @@ gate="$PWD/target/x86_64-unknown-linux-musl/release/servicestage-gate"
 server="$PWD/target/release/examples/fake-servicestage"
 
 work="$(mktemp -d)"
-pid=""
+pids=()
 cleanup() {
-  [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 mean() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .mean' "$1"; }
+median() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .median' "$1"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 echo "gate: $(file -b "$gate" | cut -d, -f1,2,4), $(stat -c %s "$gate") bytes; $(hyperfine --version); $(curl --version | head -n 1 | cut -d' ' -f1-2); $(jq --version)"
 
-"$server" --port 0 --builds 100 >"$work/url" &
-pid=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
-url="$(cat "$work/url")"
+# start_server NAME ARGS...: starts the fake in the background; its URL lands in $work/NAME.url
+start_server() {
+  local name="$1"
+  shift
+  "$server" --port 0 "$@" >"$work/$name.url" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$work/$name.url" ] && break; sleep 0.1; done
+}
+start_server loopback --builds 100
+url="$(cat "$work/loopback.url")"
 api="$url/assembling/v1/jobs/job-1/builds?name=build-1&page=1&per_page=100"
 export SERVICESTAGE_TOKEN=bench-token
 
