@@ -4,7 +4,12 @@
 #      the gate, one `curl` request, and `curl | jq` doing the simplest check;
 #   2. judging a saved response with --input and every history rule on (--window = builds),
 #      against `jq` doing the simplest check on the same file, for 100, 1,000 and 10,000 builds,
-#      with the gate's peak RSS.
+#      with the gate's peak RSS;
+#   3. a far region: the fake over TLS with 50 ms before each response; per job the wall time
+#      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
+#      ratio to the floor (requests x latency);
+#   4. the action's install step: prebuilt (download from a loopback release server, checksum,
+#      unpack) and from source (`version: source`, a cold `cargo install`; BENCH_SOURCE=0 skips it).
 # Prints the ratios. Needs root for apt-get where hyperfine, jq, curl, time or musl-tools are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +20,7 @@ command -v hyperfine >/dev/null || missing+=(hyperfine)
 command -v jq >/dev/null || missing+=(jq)
 command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/bin/time ] || missing+=(time)
+command -v python3 >/dev/null || missing+=(python3)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
@@ -27,24 +33,32 @@ gate="$PWD/target/x86_64-unknown-linux-musl/release/servicestage-gate"
 server="$PWD/target/release/examples/fake-servicestage"
 
 work="$(mktemp -d)"
-pid=""
+pids=()
 cleanup() {
-  [ -z "$pid" ] || kill "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 mean() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .mean' "$1"; }
+median() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .median' "$1"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine makes timings noisy)"
 echo "gate: $(file -b "$gate" | cut -d, -f1,2,4), $(stat -c %s "$gate") bytes; $(hyperfine --version); $(curl --version | head -n 1 | cut -d' ' -f1-2); $(jq --version)"
 
-"$server" --port 0 --builds 100 >"$work/url" &
-pid=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
-url="$(cat "$work/url")"
+# start_server NAME ARGS...: starts the fake in the background; its URL lands in $work/NAME.url
+start_server() {
+  local name="$1"
+  shift
+  "$server" --port 0 "$@" >"$work/$name.url" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$work/$name.url" ] && break; sleep 0.1; done
+}
+start_server loopback --builds 100
+url="$(cat "$work/loopback.url")"
 api="$url/assembling/v1/jobs/job-1/builds?name=build-1&page=1&per_page=100"
 export SERVICESTAGE_TOKEN=bench-token
 
@@ -74,6 +88,71 @@ for n in 100 1000 10000; do
   rows+=("| $n | $(stat -c %s "$file") | $(ms "$gi") | $(ms "$ji") | $(ratio "$gi" "$ji") | $rss KiB |")
 done
 
+latency_ms=50
+far_runs="${BENCH_FAR_RUNS:-30}"
+echo
+echo "== a far region: TLS and $latency_ms ms before each response ($far_runs runs each, medians)"
+start_server far --builds 1000 --tls --latency "${latency_ms}ms"
+far="$(cat "$work/far.url")"
+stats() { curl -s --cacert tests/fixtures/ca.pem "$far/_stats"; }
+far_rows=()
+# far_case NAME GATE-ARGS...: one row of the far-region table; the fake's counters, read
+# before and after, give each job's requests, connections and handshakes.
+far_case() {
+  local name="$1" before after
+  shift
+  before="$(stats)"
+  hyperfine --shell=none --warmup 2 --runs "$far_runs" --style basic --export-json "$work/far.json" \
+    --command-name "$name" "$gate --endpoint $far --ca-cert tests/fixtures/ca.pem $*"
+  after="$(stats)"
+  local per_job wall floor
+  per_job="$(jq -rn --argjson a "$after" --argjson b "$before" --argjson n $((far_runs + 2)) \
+    '[$a.requests - $b.requests, $a.connections - $b.connections, $a.tls_handshakes - $b.tls_handshakes]
+     | map(. / $n) | @tsv')"
+  read -r requests connections handshakes <<<"$per_job"
+  wall=$(median "$work/far.json" "$name")
+  floor=$(awk -v r="$requests" -v l="$latency_ms" 'BEGIN { print r * l / 1000 }')
+  far_rows+=("| $name | $(ms "$wall") | $requests | $connections | $handshakes | $(ms "$floor") | $(ratio "$wall" "$floor") |")
+}
+far_case "one job judged (one page)" --job-id job-1 --job-name build-1
+far_case "window of 250 (three pages)" --job-id job-1 --job-name build-1 --window 250 --min-success-rate 50
+# PENDING (name lookup, commit match, failure phases): add the job-list, details and phases
+# endpoints to route() in examples/fake-servicestage.rs, then
+#   far_case "lookup + commit + phases" --job-name build-1 <commit and phases flags>
+far_rows+=("| lookup + commit + phases | pending: needs name lookup, commit match and failure phases | | | | | |")
+# PENDING (several jobs in one gate): far_case "5 jobs" <five jobs>
+far_rows+=("| 5 jobs in one gate | pending: needs several jobs per gate | | | | | |")
+
+echo
+echo "== the action's install step"
+version=9.9.9
+asset="servicestage-gate-$version-x86_64-unknown-linux-musl.tar.gz"
+mkdir -p "$work/release/v$version" "$work/action/scripts" "$work/action/checksums"
+tar -czf "$work/release/v$version/$asset" -C "$(dirname "$gate")" servicestage-gate
+cp scripts/install.sh "$work/action/scripts/"
+cp Cargo.toml "$work/action/"
+(cd "$work/release/v$version" && sha256sum "$asset") >"$work/action/checksums/$version.sha256"
+python3 -u -m http.server --bind 127.0.0.1 0 --directory "$work/release" >"$work/release.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q 'port [0-9]' "$work/release.log" && break; sleep 0.1; done
+release_url="http://127.0.0.1:$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$work/release.log" | head -n 1)"
+hyperfine --shell=none --warmup 3 --runs 30 --style basic --export-json "$work/install.json" \
+  --prepare "rm -rf $work/runner" --command-name prebuilt \
+  "env GATE_VERSION=$version GATE_RELEASE_URL=$release_url RUNNER_TEMP=$work/runner bash $work/action/scripts/install.sh"
+prebuilt=$(median "$work/install.json" prebuilt)
+source_row="| from source, first run (cold \`cargo install\`) | skipped (BENCH_SOURCE=0) |"
+if [ "${BENCH_SOURCE:-1}" != 0 ]; then
+  start=$(date +%s.%N)
+  env -u CARGO_TARGET_DIR GATE_VERSION=source RUNNER_TEMP="$work/source" bash scripts/install.sh >/dev/null
+  source_row="| from source, first run (cold \`cargo install\`) | $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }') |"
+fi
+# A later run of the workflow: actions/cache restored the build, install.sh reuses it.
+mkdir -p "$work/cached/servicestage-gate-source/bin"
+cp "$gate" "$work/cached/servicestage-gate-source/bin/"
+hyperfine --shell=none --warmup 3 --runs 30 --style basic --export-json "$work/cached.json" \
+  --command-name cached "env GATE_VERSION=source GATE_CACHE_HIT=true RUNNER_TEMP=$work/cached bash scripts/install.sh"
+cached=$(median "$work/cached.json" cached)
+
 echo
 echo "## Results"
 echo
@@ -86,3 +165,16 @@ echo
 echo "| builds | file bytes | gate --input | jq | gate / jq (target <= 0.15) | gate peak RSS (target <= 8192 KiB) |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+
+echo
+echo "| far region: TLS, $latency_ms ms per response | wall (median) | requests | TCP connections | TLS handshakes | floor (requests x latency) | wall / floor (target <= 1.2) |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${far_rows[@]}"
+echo
+echo "| install step | time |"
+echo "|---|---|"
+echo "| prebuilt: download from loopback, checksum, unpack (median) | $(ms "$prebuilt") (target < 2 s) |"
+echo "$source_row"
+echo "| from source, later runs (build restored by actions/cache; median, restore itself not included) | $(ms "$cached") |"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

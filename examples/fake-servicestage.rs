@@ -6,10 +6,20 @@
 //!     SERVICESTAGE_TOKEN=any servicestage-gate --endpoint http://127.0.0.1:8080 --job-id j --job-name n
 //!
 //! `--generate N` prints N generated builds as a saved response and exits.
+//!
+//! To model a far region, `--latency 50ms` waits before each response and `--tls` serves
+//! HTTPS with the test certificate in tests/fixtures (pass the gate
+//! `--ca-cert tests/fixtures/ca.pem`). `GET /_stats` answers
+//! `{"connections": C, "tls_handshakes": H, "requests": R}`: totals since start, counting
+//! only connections that asked for something other than `/_stats`, so reading the numbers
+//! does not change them.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use argh::FromArgs;
 use serde_json::{Value, json};
@@ -32,6 +42,38 @@ struct Args {
     /// the most builds one page holds, whatever per_page asks (as the real API caps it)
     #[argh(option, default = "100")]
     max_per_page: usize,
+    /// wait this long before each response, e.g. 50ms (a far region's round trip)
+    #[argh(option)]
+    latency: Option<humantime::Duration>,
+    /// serve HTTPS with tests/fixtures/server.pem (trust tests/fixtures/ca.pem)
+    #[argh(switch)]
+    tls: bool,
+}
+
+/// What the server is serving, shared by every connection.
+struct Server {
+    builds: Vec<Value>,
+    max_per_page: usize,
+    latency: Duration,
+    stats: Stats,
+}
+
+/// Totals since start, of connections that asked for something other than `/_stats`.
+#[derive(Default)]
+struct Stats {
+    connections: AtomicUsize,
+    tls_handshakes: AtomicUsize,
+    requests: AtomicUsize,
+}
+
+impl Stats {
+    fn to_json(&self) -> Value {
+        json!({
+            "connections": self.connections.load(Ordering::SeqCst),
+            "tls_handshakes": self.tls_handshakes.load(Ordering::SeqCst),
+            "requests": self.requests.load(Ordering::SeqCst),
+        })
+    }
 }
 
 /// `n` builds, newest first: mostly Successful around 20 minutes, some Failed and Cancel.
@@ -73,67 +115,150 @@ fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
+    let tls = args.tls.then(tls_config).transpose()?;
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
-    println!("http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("{scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
-    let builds = Arc::new(builds);
+    let server = Arc::new(Server {
+        builds,
+        max_per_page: args.max_per_page.max(1),
+        latency: args.latency.map_or(Duration::ZERO, Into::into),
+        stats: Stats::default(),
+    });
     for stream in listener.incoming().flatten() {
-        let builds = builds.clone();
-        let cap = args.max_per_page.max(1);
+        let (server, tls) = (server.clone(), tls.clone());
+        let _ = stream.set_nodelay(true);
         std::thread::spawn(move || {
-            let _ = serve(stream, &builds, cap);
+            let _ = match tls {
+                Some(config) => serve_tls(stream, config, &server),
+                None => serve(stream, &server, false),
+            };
         });
     }
     Ok(())
 }
 
-/// Answers requests on one kept-alive connection until the client closes it.
-fn serve(stream: TcpStream, builds: &[Value], cap: usize) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+/// The test certificate for `localhost` and `127.0.0.1`, signed by tests/fixtures/ca.pem.
+fn tls_config() -> std::io::Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let certs = CertificateDer::pem_file_iter(fixtures.join("server.pem"))
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(std::io::Error::other)?;
+    let key =
+        PrivateKeyDer::from_pem_file(fixtures.join("server.key")).map_err(std::io::Error::other)?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|builder| builder.with_no_client_auth().with_single_cert(certs, key))
+    .map_err(std::io::Error::other)?;
+    Ok(Arc::new(config))
+}
+
+/// Completes the TLS handshake first, so a handshake is known to have happened.
+fn serve_tls(
+    stream: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    server: &Server,
+) -> std::io::Result<()> {
+    let mut connection = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
     let mut stream = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-                break;
+    while connection.is_handshaking() {
+        connection.complete_io(&mut stream)?;
+    }
+    serve(rustls::StreamOwned::new(connection, stream), server, true)
+}
+
+/// Answers requests on one kept-alive connection until the client closes it.
+fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
+    let mut counted = false;
+    while let Some((method, target)) = read_request(&mut reader)? {
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        if path != "/_stats" {
+            server.stats.requests.fetch_add(1, Ordering::SeqCst);
+            if !counted {
+                server.stats.connections.fetch_add(1, Ordering::SeqCst);
+                server
+                    .stats
+                    .tls_handshakes
+                    .fetch_add(tls as usize, Ordering::SeqCst);
+                counted = true;
             }
+            std::thread::sleep(server.latency);
         }
-        let target = request_line.split_whitespace().nth(1).unwrap_or("/");
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let param = |name: &str| {
-            query.split('&').find_map(|pair| {
-                pair.strip_prefix(name)?
-                    .strip_prefix('=')?
-                    .parse::<usize>()
-                    .ok()
-            })
-        };
-        let (status, body) = if path.starts_with("/assembling/v1/jobs/")
-            && path.ends_with("/builds")
+        let (status, body) = route(server, &method, path, query);
+        let body = body.to_string();
+        // One write: a response split over TLS records or segments could wait on Nagle.
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        reader.get_mut().write_all(response.as_bytes())?;
+        reader.get_mut().flush()?;
+    }
+    Ok(())
+}
+
+/// The method and target of the next request, having read (and dropped) its headers and
+/// body; `None` once the client has closed the connection.
+fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<(String, String)>> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line)? == 0 {
+        return Ok(None);
+    }
+    let mut body_length = 0;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
         {
+            body_length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    std::io::copy(&mut reader.take(body_length), &mut std::io::sink())?;
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("GET").to_string();
+    Ok(Some((method, words.next().unwrap_or("/").to_string())))
+}
+
+/// Every endpoint the fake serves: add new ones as arms of this match.
+fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static str, Value) {
+    let param = |name: &str| {
+        query.split('&').find_map(|pair| {
+            pair.strip_prefix(name)?
+                .strip_prefix('=')?
+                .parse::<usize>()
+                .ok()
+        })
+    };
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
+        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => {
             let page = param("page").unwrap_or(1).max(1);
-            let per_page = param("per_page").unwrap_or(10).clamp(1, cap);
-            let list: Vec<&Value> = builds
+            let per_page = param("per_page")
+                .unwrap_or(10)
+                .clamp(1, server.max_per_page);
+            let list: Vec<&Value> = server
+                .builds
                 .iter()
                 .skip((page - 1) * per_page)
                 .take(per_page)
                 .collect();
-            let body =
-                json!({"total": builds.len(), "page": page, "per_page": per_page, "list": list});
-            ("200 OK", body.to_string())
-        } else {
-            let body =
-                json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {path}")});
-            ("404 Not Found", body.to_string())
-        };
-        write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )?;
+            let total = server.builds.len();
+            let body = json!({"total": total, "page": page, "per_page": per_page, "list": list});
+            ("200 OK", body)
+        }
+        _ => {
+            let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {method} {path}")});
+            ("404 Not Found", body)
+        }
     }
 }

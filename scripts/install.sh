@@ -4,9 +4,14 @@
 # no asset or checksum (or GATE_VERSION=source), a build from this checkout with cargo.
 # Prints the binary's path as the step output `bin`.
 #
+# `install.sh --cache-key`, run before actions/cache, prints the outputs `key` (the version
+# and a hash of the source) and `path` (where the build goes) when this runner will build from
+# source, and nothing when it will download; the install step then reuses the build when
+# GATE_CACHE_HIT=true.
+#
 # Environment: GATE_VERSION (default: this checkout's version), GATE_RELEASE_URL (where
-# releases live), GATE_PLATFORM ("os/arch", overrides uname; for tests), RUNNER_TEMP,
-# GITHUB_OUTPUT.
+# releases live), GATE_PLATFORM ("os/arch", overrides uname; for tests), GATE_CACHE_HIT,
+# RUNNER_TEMP, GITHUB_OUTPUT.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,34 +37,57 @@ case "$platform" in
   *) target="" ;;
 esac
 
-publish() {
-  say "using $1"
+output() {
   if [ -n "${GITHUB_OUTPUT:-}" ]; then
-    echo "bin=$1" >>"$GITHUB_OUTPUT"
+    echo "$1" >>"$GITHUB_OUTPUT"
   else
     echo "$1"
   fi
 }
 
+publish() {
+  say "using $1"
+  output "bin=$1"
+}
+
+sha256() {
+  if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
+}
+
 build_from_source() {
-  say "building from source: $1"
-  cargo install --locked --quiet --path "$root" --root "$dest"
+  if [ "${GATE_CACHE_HIT:-}" = true ] && [ -x "$dest/bin/servicestage-gate$exe" ]; then
+    say "reusing the build cached by an earlier run ($1)"
+  else
+    say "building from source: $1"
+    cargo install --locked --quiet --path "$root" --root "$dest"
+  fi
   publish "$dest/bin/servicestage-gate$exe"
 }
 
+# Why this runner builds from source; empty when it downloads a release asset.
+source_reason=""
 if [ "$version" = source ]; then
-  build_from_source "version: source was asked for"
+  source_reason="version: source was asked for"
+elif [ -z "$target" ]; then
+  source_reason="no prebuilt asset for $platform"
+else
+  asset="servicestage-gate-$version-$target.tar.gz"
+  sums="$root/checksums/$version.sha256"
+  expected="$( [ -f "$sums" ] && awk -v a="$asset" '$2 == a || $2 == "*" a { print $1 }' "$sums" | head -n 1 || true)"
+  [ -n "$expected" ] || source_reason="no committed checksum for $asset"
+fi
+
+if [ "${1:-}" = --cache-key ]; then
+  if [ -n "$source_reason" ]; then
+    # The source itself, not the action's ref: a ref like v1 or main moves.
+    source_hash="$(cd "$root" && find Cargo.toml Cargo.lock src -type f | LC_ALL=C sort | xargs cat | sha256 | cut -c 1-16)"
+    output "key=$own_version-$source_hash"
+    output "path=$dest"
+  fi
   exit 0
 fi
-if [ -z "$target" ]; then
-  build_from_source "no prebuilt asset for $platform"
-  exit 0
-fi
-asset="servicestage-gate-$version-$target.tar.gz"
-sums="$root/checksums/$version.sha256"
-expected="$( [ -f "$sums" ] && awk -v a="$asset" '$2 == a || $2 == "*" a { print $1 }' "$sums" | head -n 1 || true)"
-if [ -z "$expected" ]; then
-  build_from_source "no committed checksum for $asset"
+if [ -n "$source_reason" ]; then
+  build_from_source "$source_reason"
   exit 0
 fi
 
@@ -74,11 +102,7 @@ say "downloading $url"
 curl --proto "$proto" --tlsv1.2 --fail --silent --show-error --location \
   --retry 3 --retry-delay 2 --retry-connrefused --output "$work/$asset" "$url"
 
-if command -v sha256sum >/dev/null; then
-  actual="$(sha256sum "$work/$asset" | cut -d ' ' -f 1)"
-else
-  actual="$(shasum -a 256 "$work/$asset" | cut -d ' ' -f 1)"
-fi
+actual="$(sha256 "$work/$asset" | cut -d ' ' -f 1)"
 if [ "$actual" != "$expected" ]; then
   echo "::error title=servicestage-gate install::checksum mismatch for $asset: expected $expected, got $actual; refusing to run it"
   exit 1
