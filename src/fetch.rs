@@ -70,7 +70,7 @@ pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
     }
     let page = model::parse_page_slice(&bytes)?;
     let mut history = History::default();
-    absorb(&mut history, &mut Seen::default(), page);
+    absorb(&mut history, &mut Seen::default(), page)?;
     Ok(history)
 }
 
@@ -80,23 +80,25 @@ pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
 struct Seen(HashMap<u64, usize>);
 
 impl Seen {
-    /// Whether `build` is new to `builds`; records it as at index `builds.len()` if so.
-    fn is_new(&mut self, builds: &[Build], build: &Build) -> bool {
+    /// The index in `builds` of a build with `build`'s id, if one was received; records
+    /// `build` as at index `builds.len()` if not.
+    fn find_or_record(&mut self, builds: &[Build], build: &Build) -> Option<usize> {
         let hash = self.0.hasher().hash_one(&build.id);
         match self.0.get(&hash) {
             None => {
                 self.0.insert(hash, builds.len());
-                true
+                None
             }
-            Some(&first) if builds[first].id == build.id => false,
-            Some(_) => !builds.iter().any(|b| b.id == build.id),
+            Some(&first) if builds[first].id == build.id => Some(first),
+            Some(_) => builds.iter().position(|b| b.id == build.id),
         }
     }
 }
 
 /// Adds a page's builds not seen before; the first page also gives the API's counts.
-/// Returns whether the page brought anything new.
-fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> bool {
+/// Returns whether the page brought anything new. An id listed again with other fields
+/// is a `response` error: the gate cannot know which of the two is true.
+fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> Result<bool, Error> {
     if seen.0.is_empty() {
         (history.total, history.finished, history.successful) =
             (page.total, page.finished, page.successful);
@@ -104,12 +106,19 @@ fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> bool {
     let before = history.builds.len();
     seen.0.reserve(page.builds.len());
     history.builds.reserve(page.builds.len());
-    for build in page.builds {
-        if seen.is_new(&history.builds, &build) {
-            history.builds.push(build);
+    for (index, build) in page.builds.into_iter().enumerate() {
+        match seen.find_or_record(&history.builds, &build) {
+            None => history.builds.push(build),
+            Some(first) if history.builds[first] == build => {}
+            Some(_) => {
+                return Err(Error::Response(format!(
+                    "list[{index}]: build {} is listed twice with different fields",
+                    build.id
+                )));
+            }
         }
     }
-    history.builds.len() > before
+    Ok(history.builds.len() > before)
 }
 
 /// Pages through the list until the rules have what they need, the list ends, or a page
@@ -123,7 +132,7 @@ pub fn collect(
     for number in 1..=MAX_PAGES {
         let page = get_page(number)?;
         let total = page.total;
-        let nothing_new = !absorb(&mut history, &mut seen, page);
+        let nothing_new = !absorb(&mut history, &mut seen, page)?;
         let listed_all = total.is_some_and(|t| history.builds.len() as u64 >= t);
         if nothing_new || listed_all || !rules::needs_more(&history.builds, rules) {
             return Ok(history);
@@ -140,11 +149,7 @@ mod tests {
     use crate::model::{Build, State};
 
     fn build(id: &str) -> Build {
-        Build {
-            id: id.into(),
-            state: State::Successful,
-            duration: Some(60),
-        }
+        Build::finished(id, State::Successful, 60)
     }
 
     fn page(total: Option<u64>, ids: &[&str]) -> Page {

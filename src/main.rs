@@ -55,7 +55,7 @@ fn main() -> ExitCode {
         }
     };
 
-    let mut stderr_line = |line: &str| eprintln!("servicestage-gate: {line}");
+    let mut stderr_line = |line: &str| eprint!("{}", text::log_line(line));
     let outcome = fetch::history(&config, &mut stderr_line)
         .map(|history| rules::evaluate(&history, &config.rules));
     publish(&config, &outcome);
@@ -107,7 +107,7 @@ fn publish(config: &Config, outcome: &Outcome) {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
             let report = match outcome {
-                Ok(e) => text::render(&config.job, e, config.ci, now),
+                Ok(e) => text::render(&config.job, e, &config.source, config.ci, now),
                 Err(_) => String::new(),
             };
             stdout.write_all(format!("{report}{annotations}").as_bytes())

@@ -2,6 +2,7 @@
 //! and write nothing; `main` prints and writes what they return.
 
 pub mod azure;
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -25,7 +26,7 @@ pub fn verdict_name(outcome: &Outcome) -> &'static str {
 
 /// `1h 2m 3s`, or `-` when the build has no duration yet.
 pub fn duration_text(build: &Build) -> String {
-    build.duration.map_or_else(
+    build.seconds().map_or_else(
         || "-".to_string(),
         |s| humantime::format_duration(std::time::Duration::from_secs(s)).to_string(),
     )
