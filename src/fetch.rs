@@ -311,4 +311,78 @@ mod tests {
         );
         assert_eq!(result.unwrap_err(), Error::Network("reset".into()));
     }
+
+    #[test]
+    fn an_id_listed_again_with_other_fields_is_a_response_error() {
+        let failed = |id: &str| Build::finished(id, State::Failed, 60);
+        let pages = |pages: Vec<Vec<Build>>| -> Vec<Page> {
+            pages
+                .into_iter()
+                .map(|builds| Page {
+                    builds,
+                    ..Page::default()
+                })
+                .collect()
+        };
+        let window = RuleConfig {
+            window: 5,
+            max_consecutive_failures: Some(1),
+            ..RuleConfig::default()
+        };
+        let conflicts = [
+            (
+                "in one page",
+                pages(vec![vec![build("a"), failed("a")]]),
+                "list[1]: build a",
+            ),
+            (
+                "across pages",
+                pages(vec![vec![build("a"), build("b")], vec![failed("b")]]),
+                "list[0]: build b",
+            ),
+            (
+                "another duration",
+                pages(vec![vec![
+                    build("a"),
+                    Build::finished("a", State::Successful, 61),
+                ]]),
+                "list[1]: build a",
+            ),
+        ];
+        for (name, served, which) in conflicts {
+            let (result, _) = collect_from(served, &window);
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), "response", "{name}");
+            assert_eq!(
+                err.message(),
+                format!("{which} is listed twice with different fields"),
+                "{name}"
+            );
+        }
+        let (identical, _) = collect_from(
+            pages(vec![
+                vec![build("a"), build("a")],
+                vec![build("a"), build("b")],
+            ]),
+            &window,
+        );
+        assert_eq!(ids(&identical.unwrap()), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_saved_response_with_a_conflict_is_refused() {
+        let path = std::env::temp_dir().join(format!("gate-conflict-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            r#"{"list":[{"build_id":"a","build_state":"Failed","duration":1},
+                        {"build_id":"a","build_state":"Successful","duration":1}]}"#,
+        )
+        .unwrap();
+        let result = load_saved(Some(&path));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            result.unwrap_err(),
+            Error::Response("list[1]: build a is listed twice with different fields".into())
+        );
+    }
 }

@@ -188,3 +188,187 @@ pub fn json_inert(json: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What hostile servers send: a newline before a command, a command without one,
+    /// terminal escapes, NUL, encoded newlines, bidi overrides.
+    const HOSTILE: [&str; 8] = [
+        "a\n::add-mask::x",
+        "##vso[task.setvariable variable=X]1",
+        "x ##[group]y",
+        "\x1b[2J\x1b]0;t\x07",
+        "nul\0here",
+        "%0A::error::x",
+        "line\u{2028}::warning::y",
+        "a\r\n##VSO[task.complete]",
+    ];
+
+    fn assert_inert_line(out: &str, input: &str) {
+        assert!(!out.chars().any(is_hidden), "{input:?} -> {out:?}");
+        assert!(!out.contains("::"), "{input:?} -> {out:?}");
+        assert!(!out.contains("##"), "{input:?} -> {out:?}");
+    }
+
+    #[test]
+    fn log_text_is_one_inert_line() {
+        for input in HOSTILE {
+            assert_inert_line(&log_text(input), input);
+        }
+        let cases = [
+            ("build b1 is Failed", "build b1 is Failed"),
+            ("a\n::add-mask::x", r"a\n:\:add-mask:\:x"),
+            (":::", r":\:\:"),
+            ("###vso[", r"#\#\#vso["),
+            ("esc\x1b[0K nul\0", r"esc\u{1b}[0K nul\u{0}"),
+            ("http://host:8080/a", "http://host:8080/a"),
+            ("é 构建 %0A", "é 构建 %0A"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(log_text(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn github_data_and_properties_encode_what_the_runner_decodes() {
+        let cases = [
+            ("100% done", "100%25 done", "100%25 done"),
+            ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+            ("%0A", "%250A", "%250A"),
+            ("a:b,c", "a:b,c", "a%3Ab%2Cc"),
+            ("x ##vso[y]", r"x #\#vso[y]", r"x #\#vso[y]"),
+            (
+                "esc\x1b nul\0",
+                r"esc\u{1b} nul\u{0}",
+                r"esc\u{1b} nul\u{0}",
+            ),
+        ];
+        for (input, data, property) in cases {
+            assert_eq!(github_data(input), data, "{input:?}");
+            assert_eq!(github_property(input), property, "{input:?}");
+        }
+        for input in HOSTILE {
+            let data = github_data(input);
+            assert!(
+                !data.chars().any(is_hidden) && !data.contains("##"),
+                "{data:?}"
+            );
+            let property = github_property(input);
+            assert!(!property.contains([':', ',', '\n', '\r']), "{property:?}");
+        }
+    }
+
+    #[test]
+    fn azure_values_encode_what_the_agent_decodes_and_hold_no_command() {
+        let cases = [
+            ("100%", "100%AZP25"),
+            ("a;b]c", "a%3Bb%5Dc"),
+            ("a\r\nb", "a%0D%0Ab"),
+            (
+                "##vso[task.setvariable variable=X]1",
+                r"#\#vso[task.setvariable variable=X%5D1",
+            ),
+            ("x ##[group]", r"x #\#[group%5D"),
+            ("esc\x1b", r"esc\u{1b}"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(azure(input), expected, "{input:?}");
+        }
+        for input in HOSTILE {
+            let out = azure(input);
+            assert!(!out.chars().any(is_hidden), "{out:?}");
+            assert!(!out.to_ascii_lowercase().contains("##vso["), "{out:?}");
+            assert!(!out.contains("##[") && !out.contains(']'), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn markdown_text_keeps_a_cell_a_cell() {
+        let cases = [
+            ("a | b", r"a \| b"),
+            (
+                "<img src=x onerror=alert(1)>",
+                "&lt;img src=x onerror=alert(1)&gt;",
+            ),
+            (
+                "[click](https://evil) *b* _i_ `c` \\",
+                r"\[click\](https://evil) \*b\* \_i\_ \`c\` \\",
+            ),
+            ("a\nb", r"a\nb"),
+            ("&amp;", "&amp;amp;"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(markdown_text(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn markdown_code_survives_backticks_and_pipes() {
+        let cases = [
+            ("b1", "`b1`"),
+            ("a`b", "``a`b``"),
+            ("``x```", "```` ``x``` ````"),
+            ("`", "`` ` ``"),
+            ("", "`  `"),
+            ("a|b", r"`a\|b`"),
+            ("<b>\n", r"`<b>\n`"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(markdown_code(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn xml_escapes_markup_keeps_whitespace_and_drops_what_xml_cannot_hold() {
+        let cases = [
+            (
+                r#"<a href="x">&'"#,
+                "&lt;a href=&quot;x&quot;&gt;&amp;&apos;",
+            ),
+            ("a\tb\nc\rd", "a&#9;b&#10;c&#13;d"),
+            (
+                "nul\0 esc\x1b del\x7f c1\u{85}",
+                "nul\u{FFFD} esc\u{FFFD} del\u{FFFD} c1\u{FFFD}",
+            ),
+            ("\u{FFFE}\u{FFFF}", "\u{FFFD}\u{FFFD}"),
+            ("]]> é", "]]&gt; é"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(xml(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn output_delimiters_are_unguessable_and_never_in_the_value() {
+        let value = "line\nghadelimiter_0\nEOF\nSERVICESTAGE_GATE_REPORT_EOF";
+        let first = output_delimiter(value);
+        let second = output_delimiter(value);
+        assert_ne!(first, second, "a fresh delimiter each time");
+        for delimiter in [&first, &second] {
+            assert!(delimiter.starts_with("ghadelimiter_"), "{delimiter}");
+            assert_eq!(delimiter.len(), "ghadelimiter_".len() + 32, "{delimiter}");
+            assert!(!value.contains(delimiter.as_str()));
+        }
+    }
+
+    #[test]
+    fn json_inert_parses_to_the_same_value_and_holds_no_command() {
+        for input in HOSTILE
+            .into_iter()
+            .chain(["####", ":::::", "a\u{7f}\u{85}b"])
+        {
+            let json = serde_json::to_string(&serde_json::json!({"id": input, "n": 1})).unwrap();
+            let inert = json_inert(&json);
+            assert_inert_line(&inert, input);
+            let parsed: serde_json::Value = serde_json::from_str(&inert).unwrap();
+            assert_eq!(parsed["id"], input, "{inert}");
+        }
+        assert_eq!(json_inert(r#"{"a":"::x"}"#), r#"{"a":":\u003ax"}"#);
+        assert_eq!(
+            json_inert(r###"{"a":"##vso["}"###),
+            r###"{"a":"#\u0023vso["}"###
+        );
+    }
+}
