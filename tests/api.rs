@@ -782,3 +782,29 @@ fn server_text_never_becomes_a_ci_command() {
         }
     }
 }
+
+#[test]
+fn an_inherited_input_variable_is_named_in_the_text_report() {
+    let server = Server::always(200, PASSING);
+    let saved = std::env::temp_dir().join(format!("gate-inherited-{}.json", std::process::id()));
+    std::fs::write(&saved, PASSING).unwrap();
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &server.url(),
+            "--job-id",
+            "job-1",
+            "--job-name",
+            "n",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env("SERVICESTAGE_INPUT", &saved));
+    let _ = std::fs::remove_file(&saved);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let last = out.stdout.lines().last().unwrap_or_default().to_string();
+    assert_eq!(last, format!("judging saved response {}", saved.display()));
+    assert!(
+        server.requests().is_empty(),
+        "the saved response replaced the live check"
+    );
+}
