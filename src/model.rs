@@ -180,40 +180,63 @@ pub fn response_error(err: &serde_json::Error) -> Error {
     Error::Response(format!("{what}: {err}"))
 }
 
-/// The object keys the gate reads; any other key is skipped unread.
-enum Key {
+/// The keys of a page the gate reads; any other key is skipped unread.
+enum PageKey {
     Total,
     Finished,
     Successful,
     List,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for PageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PageKey, D::Error> {
+        struct PageKeyVisitor;
+        impl Visitor<'_> for PageKeyVisitor {
+            type Value = PageKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PageKey, E> {
+                Ok(match v {
+                    "total" => PageKey::Total,
+                    "finished" => PageKey::Finished,
+                    "successful" => PageKey::Successful,
+                    "list" => PageKey::List,
+                    _ => PageKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(PageKeyVisitor)
+    }
+}
+
+/// The keys of a build the gate reads; any other key is skipped unread.
+enum BuildKey {
     BuildId,
     BuildState,
     Duration,
     Other,
 }
 
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = Key;
+impl<'de> Deserialize<'de> for BuildKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<BuildKey, D::Error> {
+        struct BuildKeyVisitor;
+        impl Visitor<'_> for BuildKeyVisitor {
+            type Value = BuildKey;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a field name")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BuildKey, E> {
                 Ok(match v {
-                    "total" => Key::Total,
-                    "finished" => Key::Finished,
-                    "successful" => Key::Successful,
-                    "list" => Key::List,
-                    "build_id" => Key::BuildId,
-                    "build_state" => Key::BuildState,
-                    "duration" => Key::Duration,
-                    _ => Key::Other,
+                    "build_id" => BuildKey::BuildId,
+                    "build_state" => BuildKey::BuildState,
+                    "duration" => BuildKey::Duration,
+                    _ => BuildKey::Other,
                 })
             }
         }
-        deserializer.deserialize_identifier(KeyVisitor)
+        deserializer.deserialize_identifier(BuildKeyVisitor)
     }
 }
 
@@ -238,12 +261,16 @@ impl<'de> Deserialize<'de> for Page {
                 let (mut total, mut finished, mut successful, mut list) = (None, None, None, None);
                 while let Some(key) = map.next_key()? {
                     match key {
-                        Key::Total => set_once(&mut total, map.next_value()?, "total")?,
-                        Key::Finished => set_once(&mut finished, map.next_value()?, "finished")?,
-                        Key::Successful => {
+                        PageKey::Total => set_once(&mut total, map.next_value()?, "total")?,
+                        PageKey::Finished => {
+                            set_once(&mut finished, map.next_value()?, "finished")?
+                        }
+                        PageKey::Successful => {
                             set_once(&mut successful, map.next_value()?, "successful")?
                         }
-                        Key::List => set_once(&mut list, map.next_value::<Builds>()?.0, "list")?,
+                        PageKey::List => {
+                            set_once(&mut list, map.next_value::<Builds>()?.0, "list")?
+                        }
                         _ => drop(map.next_value::<IgnoredAny>()?),
                     }
                 }
@@ -312,11 +339,13 @@ impl<'de> Deserialize<'de> for RawBuild<'de> {
                 let mut raw = RawBuild::default();
                 while let Some(key) = map.next_key()? {
                     match key {
-                        Key::BuildId => set_once(&mut raw.build_id, map.next_value()?, "build_id")?,
-                        Key::BuildState => {
+                        BuildKey::BuildId => {
+                            set_once(&mut raw.build_id, map.next_value()?, "build_id")?
+                        }
+                        BuildKey::BuildState => {
                             set_once(&mut raw.build_state, map.next_value()?, "build_state")?
                         }
-                        Key::Duration => {
+                        BuildKey::Duration => {
                             set_once(&mut raw.duration, map.next_value()?, "duration")?
                         }
                         _ => drop(map.next_value::<IgnoredAny>()?),
@@ -332,7 +361,7 @@ impl<'de> Deserialize<'de> for RawBuild<'de> {
 impl RawBuild<'_> {
     fn into_build(self, index: usize) -> Result<Build, String> {
         let id = match self.build_id.and_then(|t| t.0) {
-            Some(id) if id.chars().any(escape::is_hidden) => {
+            Some(id) if hides_characters(&id) => {
                 return Err(format!(
                     "list[{index}].build_id contains a control character"
                 ));
@@ -342,7 +371,7 @@ impl RawBuild<'_> {
             None => return Err(format!("list[{index}] has no build_id")),
         };
         let raw_state = match self.build_state.and_then(|t| t.0) {
-            Some(raw) if raw.chars().any(escape::is_hidden) => {
+            Some(raw) if hides_characters(&raw) => {
                 return Err(format!(
                     "list[{index}].build_state (build {id}) contains a control character"
                 ));
@@ -364,6 +393,16 @@ impl RawBuild<'_> {
             },
         };
         Ok(Build { id, progress })
+    }
+}
+
+/// Whether a string from the JSON holds a character no log may show raw. A string
+/// without escapes (borrowed) cannot hold C0 controls, which the JSON parser refuses
+/// raw, so printable ASCII, nearly every id and state, needs only two fast scans.
+fn hides_characters(text: &Cow<str>) -> bool {
+    match text {
+        Cow::Borrowed(s) if s.is_ascii() => s.as_bytes().contains(&0x7f),
+        _ => text.chars().any(escape::is_hidden),
     }
 }
 
@@ -635,6 +674,23 @@ mod tests {
             let err = parse(&json).unwrap_err();
             assert!(err.starts_with("response: "), "{json}: {err}");
             assert!(err.contains(expected), "{json}: {err}");
+        }
+        // Raw in the JSON (no escape), the parser refuses C0 itself; DEL and C1 are ours.
+        let raw_cases = [
+            ("a\x01b", "control character"),
+            ("a\x7fb", "list[0].build_id contains a control character"),
+            ("a\u{85}b", "list[0].build_id contains a control character"),
+            (
+                "a\u{2028}b",
+                "list[0].build_id contains a control character",
+            ),
+        ];
+        for (id, expected) in raw_cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"{id}","build_state":"Failed","duration":1}}]}}"#
+            );
+            let err = parse(&json).unwrap_err();
+            assert!(err.contains(expected), "{id:?}: {err}");
         }
         // Text that is only dangerous to a CI runner is kept: renderers escape it.
         let page = parse(
