@@ -399,6 +399,10 @@ impl RawBuild<'_> {
 /// Whether a string from the JSON holds a character no log may show raw. A string
 /// without escapes (borrowed) cannot hold C0 controls, which the JSON parser refuses
 /// raw, so printable ASCII, nearly every id and state, needs only two fast scans.
+#[expect(
+    clippy::ptr_arg,
+    reason = "whether the string was borrowed is the fast path"
+)]
 fn hides_characters(text: &Cow<str>) -> bool {
     match text {
         Cow::Borrowed(s) if s.is_ascii() => s.as_bytes().contains(&0x7f),
