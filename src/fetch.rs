@@ -83,7 +83,7 @@ pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
     }
     let page = model::parse_page_slice(&bytes)?;
     let mut history = History::default();
-    absorb(&mut history, &mut Seen::default(), page);
+    absorb(&mut history, &mut Seen::default(), page)?;
     Ok(history)
 }
 
@@ -93,23 +93,25 @@ pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
 struct Seen(HashMap<u64, usize>);
 
 impl Seen {
-    /// Whether `build` is new to `builds`; records it as at index `builds.len()` if so.
-    fn is_new(&mut self, builds: &[Build], build: &Build) -> bool {
+    /// The index in `builds` of a build with `build`'s id, if one was received; records
+    /// `build` as at index `builds.len()` if not.
+    fn find_or_record(&mut self, builds: &[Build], build: &Build) -> Option<usize> {
         let hash = self.0.hasher().hash_one(&build.id);
         match self.0.get(&hash) {
             None => {
                 self.0.insert(hash, builds.len());
-                true
+                None
             }
-            Some(&first) if builds[first].id == build.id => false,
-            Some(_) => !builds.iter().any(|b| b.id == build.id),
+            Some(&first) if builds[first].id == build.id => Some(first),
+            Some(_) => builds.iter().position(|b| b.id == build.id),
         }
     }
 }
 
 /// Adds a page's builds not seen before; the first page also gives the API's counts.
-/// Returns whether the page brought anything new.
-fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> bool {
+/// Returns whether the page brought anything new. An id listed again with other fields
+/// is a `response` error: the gate cannot know which of the two is true.
+fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> Result<bool, Error> {
     if seen.0.is_empty() {
         (history.total, history.finished, history.successful) =
             (page.total, page.finished, page.successful);
@@ -117,12 +119,19 @@ fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> bool {
     let before = history.builds.len();
     seen.0.reserve(page.builds.len());
     history.builds.reserve(page.builds.len());
-    for build in page.builds {
-        if seen.is_new(&history.builds, &build) {
-            history.builds.push(build);
+    for (index, build) in page.builds.into_iter().enumerate() {
+        match seen.find_or_record(&history.builds, &build) {
+            None => history.builds.push(build),
+            Some(first) if history.builds[first] == build => {}
+            Some(_) => {
+                return Err(Error::Response(format!(
+                    "list[{index}]: build {} is listed twice with different fields",
+                    build.id
+                )));
+            }
         }
     }
-    history.builds.len() > before
+    Ok(history.builds.len() > before)
 }
 
 /// Pages through the list until the rules have what they need, the list ends, or a page
@@ -136,7 +145,7 @@ pub fn collect(
     for number in 1..=MAX_PAGES {
         let page = get_page(number)?;
         let total = page.total;
-        let nothing_new = !absorb(&mut history, &mut seen, page);
+        let nothing_new = !absorb(&mut history, &mut seen, page)?;
         let listed_all = total.is_some_and(|t| history.builds.len() as u64 >= t);
         if nothing_new || listed_all || !rules::needs_more(&history.builds, rules) {
             return Ok(history);
@@ -153,11 +162,7 @@ mod tests {
     use crate::model::{Build, State};
 
     fn build(id: &str) -> Build {
-        Build {
-            id: id.into(),
-            state: State::Successful,
-            duration: Some(60),
-        }
+        Build::finished(id, State::Successful, 60)
     }
 
     fn page(total: Option<u64>, ids: &[&str]) -> Page {
@@ -318,5 +323,79 @@ mod tests {
             },
         );
         assert_eq!(result.unwrap_err(), Error::Network("reset".into()));
+    }
+
+    #[test]
+    fn an_id_listed_again_with_other_fields_is_a_response_error() {
+        let failed = |id: &str| Build::finished(id, State::Failed, 60);
+        let pages = |pages: Vec<Vec<Build>>| -> Vec<Page> {
+            pages
+                .into_iter()
+                .map(|builds| Page {
+                    builds,
+                    ..Page::default()
+                })
+                .collect()
+        };
+        let window = RuleConfig {
+            window: 5,
+            max_consecutive_failures: Some(1),
+            ..RuleConfig::default()
+        };
+        let conflicts = [
+            (
+                "in one page",
+                pages(vec![vec![build("a"), failed("a")]]),
+                "list[1]: build a",
+            ),
+            (
+                "across pages",
+                pages(vec![vec![build("a"), build("b")], vec![failed("b")]]),
+                "list[0]: build b",
+            ),
+            (
+                "another duration",
+                pages(vec![vec![
+                    build("a"),
+                    Build::finished("a", State::Successful, 61),
+                ]]),
+                "list[1]: build a",
+            ),
+        ];
+        for (name, served, which) in conflicts {
+            let (result, _) = collect_from(served, &window);
+            let err = result.unwrap_err();
+            assert_eq!(err.kind(), "response", "{name}");
+            assert_eq!(
+                err.message(),
+                format!("{which} is listed twice with different fields"),
+                "{name}"
+            );
+        }
+        let (identical, _) = collect_from(
+            pages(vec![
+                vec![build("a"), build("a")],
+                vec![build("a"), build("b")],
+            ]),
+            &window,
+        );
+        assert_eq!(ids(&identical.unwrap()), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_saved_response_with_a_conflict_is_refused() {
+        let path = std::env::temp_dir().join(format!("gate-conflict-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            r#"{"list":[{"build_id":"a","build_state":"Failed","duration":1},
+                        {"build_id":"a","build_state":"Successful","duration":1}]}"#,
+        )
+        .unwrap();
+        let result = load_saved(Some(&path));
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            result.unwrap_err(),
+            Error::Response("list[1]: build a is listed twice with different fields".into())
+        );
     }
 }

@@ -70,7 +70,7 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
 
 /// Fetches the builds and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Outcome {
-    let mut stderr_line = |line: &str| eprintln!("servicestage-gate: {line}");
+    let mut stderr_line = |line: &str| eprint!("{}", text::log_line(line));
     fetch::history(config, &mut stderr_line).map(|history| rules::evaluate(&history, &config.rules))
 }
 
@@ -143,7 +143,7 @@ fn text_report(config: &Config, outcome: &Outcome) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     match outcome {
-        Ok(e) => text::render(&config.job, e, config.ci, now),
+        Ok(e) => text::render(&config.job, e, &config.source, config.ci, now),
         Err(_) => String::new(),
     }
 }

@@ -1,32 +1,27 @@
 //! The API's build list, parsed strictly: a build the rules cannot trust is an error
-//! that names the field and the build's index, never a silently skipped entry.
+//! that names the field and the build's index, never a silently skipped entry. Pages
+//! and builds are JSON objects only (the visitors below accept no arrays in their place).
 
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::Error;
+use crate::report::escape;
 
-/// The state of a build. Only the first four are terminal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A terminal build state: what a finished build ended as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     Successful,
     Failed,
     Timeout,
     Cancel,
-    /// Anything else the API reports (`Building`, `Queuing`, ...): not finished yet.
-    Unfinished(String),
 }
 
 impl State {
-    /// Reads an API state, case-insensitively.
-    pub fn parse(raw: &str) -> State {
-        Self::parse_terminal(raw).unwrap_or_else(|| State::Unfinished(raw.to_string()))
-    }
-
     /// One of the four terminal states, case-insensitively; `None` for anything else.
     pub fn parse_terminal(raw: &str) -> Option<State> {
         let raw = raw.trim();
@@ -44,52 +39,124 @@ impl State {
             .then_some(candidate)
     }
 
-    pub fn name(&self) -> &str {
+    pub fn name(self) -> &'static str {
         match self {
             State::Successful => "Successful",
             State::Failed => "Failed",
             State::Timeout => "Timeout",
             State::Cancel => "Cancel",
-            State::Unfinished(raw) => raw,
         }
     }
 
-    pub fn is_finished(&self) -> bool {
-        !matches!(self, State::Unfinished(_))
-    }
-
     /// Failed and Timeout count against the success rate and make failure streaks.
-    pub fn is_failure(&self) -> bool {
+    pub fn is_failure(self) -> bool {
         matches!(self, State::Failed | State::Timeout)
     }
 }
 
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            State::Unfinished(raw) => write!(f, "unfinished({raw})"),
-            terminal => f.write_str(terminal.name()),
-        }
+        f.write_str(self.name())
     }
+}
+
+/// Where a build is: finished (with the duration the rules need, always), or not yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Finished {
+        state: State,
+        seconds: u64,
+    },
+    /// `Building`, `Queuing`, ... as the API spells it; a running time if it sent one.
+    Unfinished {
+        state: String,
+        seconds: Option<u64>,
+    },
 }
 
 /// One build of the job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Build {
     pub id: String,
+    pub progress: Progress,
+}
+
+impl Build {
+    pub fn finished(id: impl Into<String>, state: State, seconds: u64) -> Build {
+        let progress = Progress::Finished { state, seconds };
+        Build {
+            id: id.into(),
+            progress,
+        }
+    }
+
+    pub fn unfinished(id: impl Into<String>, state: impl Into<String>) -> Build {
+        let progress = Progress::Unfinished {
+            state: state.into(),
+            seconds: None,
+        };
+        Build {
+            id: id.into(),
+            progress,
+        }
+    }
+
+    /// The build with its terminal state and duration, or `None` while it runs.
+    pub fn as_finished(&self) -> Option<Finished<'_>> {
+        match self.progress {
+            Progress::Finished { state, seconds } => Some(Finished {
+                id: &self.id,
+                state,
+                seconds,
+            }),
+            Progress::Unfinished { .. } => None,
+        }
+    }
+
+    /// The terminal state, or `None` while the build runs.
+    pub fn state(&self) -> Option<State> {
+        match self.progress {
+            Progress::Finished { state, .. } => Some(state),
+            Progress::Unfinished { .. } => None,
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.state().is_some()
+    }
+
+    /// The state as the API named it (terminal ones in their canonical spelling).
+    pub fn state_name(&self) -> &str {
+        match &self.progress {
+            Progress::Finished { state, .. } => state.name(),
+            Progress::Unfinished { state, .. } => state,
+        }
+    }
+
+    /// Seconds: always there for a finished build, when sent for a running one.
+    pub fn seconds(&self) -> Option<u64> {
+        match self.progress {
+            Progress::Finished { seconds, .. } => Some(seconds),
+            Progress::Unfinished { seconds, .. } => seconds,
+        }
+    }
+}
+
+/// A finished build: its state and duration are there by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished<'a> {
+    pub id: &'a str,
     pub state: State,
-    /// Seconds. Only an unfinished build may lack it.
-    pub duration: Option<u64>,
+    pub seconds: u64,
 }
 
 /// One page of `GET /assembling/v1/jobs/{job_id}/builds`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
     pub total: Option<u64>,
     pub finished: Option<u64>,
     pub successful: Option<u64>,
     /// Newest first. `"list": null` or no list at all is an empty page.
-    #[serde(default, rename = "list", deserialize_with = "builds")]
     pub builds: Vec<Build>,
 }
 
@@ -113,130 +180,305 @@ pub fn response_error(err: &serde_json::Error) -> Error {
     Error::Response(format!("{what}: {err}"))
 }
 
+/// The keys of a page the gate reads; any other key is skipped unread.
+enum PageKey {
+    Total,
+    Finished,
+    Successful,
+    List,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for PageKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PageKey, D::Error> {
+        struct PageKeyVisitor;
+        impl Visitor<'_> for PageKeyVisitor {
+            type Value = PageKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PageKey, E> {
+                Ok(match v {
+                    "total" => PageKey::Total,
+                    "finished" => PageKey::Finished,
+                    "successful" => PageKey::Successful,
+                    "list" => PageKey::List,
+                    _ => PageKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(PageKeyVisitor)
+    }
+}
+
+/// The keys of a build the gate reads; any other key is skipped unread.
+enum BuildKey {
+    BuildId,
+    BuildState,
+    Duration,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for BuildKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<BuildKey, D::Error> {
+        struct BuildKeyVisitor;
+        impl Visitor<'_> for BuildKeyVisitor {
+            type Value = BuildKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<BuildKey, E> {
+                Ok(match v {
+                    "build_id" => BuildKey::BuildId,
+                    "build_state" => BuildKey::BuildState,
+                    "duration" => BuildKey::Duration,
+                    _ => BuildKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(BuildKeyVisitor)
+    }
+}
+
+/// Stores a field's value, refusing a second copy of it: two `build_state`s in one
+/// object would let the gate and another reader see different builds.
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, name: &str) -> Result<(), E> {
+    match slot.replace(value) {
+        None => Ok(()),
+        Some(_) => Err(E::custom(format!("duplicate field `{name}`"))),
+    }
+}
+
+impl<'de> Deserialize<'de> for Page {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Page, D::Error> {
+        struct PageVisitor;
+        impl<'de> Visitor<'de> for PageVisitor {
+            type Value = Page;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a build list object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page, A::Error> {
+                let (mut total, mut finished, mut successful, mut list) = (None, None, None, None);
+                while let Some(key) = map.next_key()? {
+                    match key {
+                        PageKey::Total => set_once(&mut total, map.next_value()?, "total")?,
+                        PageKey::Finished => {
+                            set_once(&mut finished, map.next_value()?, "finished")?
+                        }
+                        PageKey::Successful => {
+                            set_once(&mut successful, map.next_value()?, "successful")?
+                        }
+                        PageKey::List => {
+                            set_once(&mut list, map.next_value::<Builds>()?.0, "list")?
+                        }
+                        _ => drop(map.next_value::<IgnoredAny>()?),
+                    }
+                }
+                Ok(Page {
+                    total: total.flatten(),
+                    finished: finished.flatten(),
+                    successful: successful.flatten(),
+                    builds: list.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(PageVisitor)
+    }
+}
+
+/// The `list` array; `null` is an empty list.
+struct Builds(Vec<Build>);
+
+impl<'de> Deserialize<'de> for Builds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Builds, D::Error> {
+        struct BuildsVisitor;
+        impl<'de> Visitor<'de> for BuildsVisitor {
+            type Value = Builds;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of builds")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Builds, E> {
+                Ok(Builds(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Builds, A::Error> {
+                let mut builds = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+                loop {
+                    let index = builds.len();
+                    let raw = seq
+                        .next_element::<RawBuild<'de>>()
+                        .map_err(|e| de::Error::custom(format!("list[{index}]: {e}")))?;
+                    match raw {
+                        Some(raw) => builds.push(raw.into_build(index).map_err(de::Error::custom)?),
+                        None => return Ok(Builds(builds)),
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_any(BuildsVisitor)
+    }
+}
+
 /// The fields of a build as they arrive, checked by `into_build`. Strings are borrowed
 /// from the input where they can be, so only the id is ever copied.
-#[derive(Deserialize)]
+#[derive(Default)]
 struct RawBuild<'a> {
-    #[serde(default, borrow, deserialize_with = "text")]
-    build_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "text")]
-    build_state: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "duration")]
-    duration: Option<u64>,
+    build_id: Option<Text<'a>>,
+    build_state: Option<Text<'a>>,
+    duration: Option<Seconds>,
+}
+
+impl<'de> Deserialize<'de> for RawBuild<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawBuildVisitor;
+        impl<'de> Visitor<'de> for RawBuildVisitor {
+            type Value = RawBuild<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a build object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut raw = RawBuild::default();
+                while let Some(key) = map.next_key()? {
+                    match key {
+                        BuildKey::BuildId => {
+                            set_once(&mut raw.build_id, map.next_value()?, "build_id")?
+                        }
+                        BuildKey::BuildState => {
+                            set_once(&mut raw.build_state, map.next_value()?, "build_state")?
+                        }
+                        BuildKey::Duration => {
+                            set_once(&mut raw.duration, map.next_value()?, "duration")?
+                        }
+                        _ => drop(map.next_value::<IgnoredAny>()?),
+                    }
+                }
+                Ok(raw)
+            }
+        }
+        deserializer.deserialize_map(RawBuildVisitor)
+    }
 }
 
 impl RawBuild<'_> {
     fn into_build(self, index: usize) -> Result<Build, String> {
-        let id = match self.build_id {
+        let id = match self.build_id.and_then(|t| t.0) {
+            Some(id) if hides_characters(&id) => {
+                return Err(format!(
+                    "list[{index}].build_id contains a control character"
+                ));
+            }
             Some(id) if !id.trim().is_empty() => id.into_owned(),
             Some(_) => return Err(format!("list[{index}].build_id is empty")),
             None => return Err(format!("list[{index}] has no build_id")),
         };
-        let state = match self.build_state {
-            Some(raw) if !raw.trim().is_empty() => State::parse(&raw),
+        let raw_state = match self.build_state.and_then(|t| t.0) {
+            Some(raw) if hides_characters(&raw) => {
+                return Err(format!(
+                    "list[{index}].build_state (build {id}) contains a control character"
+                ));
+            }
+            Some(raw) if !raw.trim().is_empty() => raw,
             _ => return Err(format!("list[{index}] (build {id}) has no build_state")),
         };
-        if state.is_finished() && self.duration.is_none() {
-            return Err(format!(
-                "list[{index}] (build {id}) is {state} but has no duration"
-            ));
-        }
-        Ok(Build {
-            id,
-            state,
-            duration: self.duration,
-        })
+        let seconds = self.duration.and_then(|s| s.0);
+        let progress = match (State::parse_terminal(&raw_state), seconds) {
+            (Some(state), Some(seconds)) => Progress::Finished { state, seconds },
+            (Some(state), None) => {
+                return Err(format!(
+                    "list[{index}] (build {id}) is {state} but has no duration"
+                ));
+            }
+            (None, seconds) => Progress::Unfinished {
+                state: raw_state.into_owned(),
+                seconds,
+            },
+        };
+        Ok(Build { id, progress })
     }
 }
 
-fn builds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Build>, D::Error> {
-    struct BuildsVisitor;
-    impl<'de> Visitor<'de> for BuildsVisitor {
-        type Value = Vec<Build>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of builds")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Vec<Build>, E> {
-            Ok(Vec::new())
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Build>, A::Error> {
-            let mut builds = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-            loop {
-                let index = builds.len();
-                let raw = seq
-                    .next_element::<RawBuild<'de>>()
-                    .map_err(|e| de::Error::custom(format!("list[{index}]: {e}")))?;
-                match raw {
-                    Some(raw) => builds.push(raw.into_build(index).map_err(de::Error::custom)?),
-                    None => return Ok(builds),
-                }
+/// Whether a string from the JSON holds a character no log may show raw. A string
+/// without escapes (borrowed) cannot hold C0 controls, which the JSON parser refuses
+/// raw, so printable ASCII, nearly every id and state, needs only two fast scans.
+#[expect(
+    clippy::ptr_arg,
+    reason = "whether the string was borrowed is the fast path"
+)]
+fn hides_characters(text: &Cow<str>) -> bool {
+    match text {
+        Cow::Borrowed(s) if s.is_ascii() => s.as_bytes().contains(&0x7f),
+        _ => text.chars().any(escape::is_hidden),
+    }
+}
+
+/// A string or null, borrowed from the input when it has no escapes.
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
             }
         }
+        deserializer.deserialize_any(TextVisitor)
     }
-    deserializer.deserialize_any(BuildsVisitor)
 }
 
-/// A string, borrowed from the input when it has no escapes (serde borrows only fields
-/// typed exactly `Cow`, not `Option<Cow>`).
-fn text<'de: 'a, 'a, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'a, str>>, D::Error> {
-    struct TextVisitor;
-    impl<'de> Visitor<'de> for TextVisitor {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_string())))
-        }
+/// A duration in whole seconds, or null.
+struct Seconds(Option<u64>);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SecondsVisitor).map(Seconds)
     }
-    deserializer.deserialize_any(TextVisitor)
 }
 
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    struct DurationVisitor;
-    impl Visitor<'_> for DurationVisitor {
-        type Value = Option<u64>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("duration as a non-negative integer number of seconds")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
-            Ok(None)
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<u64>, E> {
-            u64::try_from(v).map(Some).map_err(|_| {
-                E::custom(format!(
-                    "duration {v} is negative (expected a non-negative integer of seconds)"
-                ))
-            })
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
-            Err(E::custom(format!(
-                "duration {v} is not an integer (expected whole seconds)"
-            )))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
-            Err(E::custom(format!(
-                "duration {v:?} is a string (expected a non-negative integer of seconds)"
-            )))
-        }
-        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<u64>, E> {
-            Err(E::custom(format!(
-                "duration {v} is not a number (expected a non-negative integer of seconds)"
-            )))
-        }
+struct SecondsVisitor;
+
+impl Visitor<'_> for SecondsVisitor {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("duration as a non-negative integer number of seconds")
     }
-    deserializer.deserialize_any(DurationVisitor)
+    fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        Ok(Some(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<u64>, E> {
+        u64::try_from(v).map(Some).map_err(|_| {
+            E::custom(format!(
+                "duration {v} is negative (expected a non-negative integer of seconds)"
+            ))
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
+        Err(E::custom(format!(
+            "duration {v} is not an integer (expected whole seconds)"
+        )))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
+        Err(E::custom(format!(
+            "duration {v:?} is a string (expected a non-negative integer of seconds)"
+        )))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<u64>, E> {
+        Err(E::custom(format!(
+            "duration {v} is not a number (expected a non-negative integer of seconds)"
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -257,8 +499,8 @@ mod tests {
         .unwrap();
         assert_eq!(page.total, Some(2));
         assert_eq!(page.builds.len(), 2);
-        assert_eq!(page.builds[0].state, State::Failed);
-        assert_eq!(page.builds[1].duration, Some(20));
+        assert_eq!(page.builds[0].state(), Some(State::Failed));
+        assert_eq!(page.builds[1], Build::finished("b1", State::Successful, 20));
     }
 
     #[test]
@@ -274,9 +516,10 @@ mod tests {
                         {"build_id":"b","build_state":"Queuing","duration":null}]}"#,
         )
         .unwrap();
-        assert_eq!(page.builds[0].state, State::Unfinished("Building".into()));
-        assert_eq!(page.builds[0].state.to_string(), "unfinished(Building)");
-        assert_eq!(page.builds[1].duration, None);
+        assert_eq!(page.builds[0], Build::unfinished("a", "Building"));
+        assert_eq!(page.builds[0].state_name(), "Building");
+        assert_eq!(page.builds[1].seconds(), None);
+        assert_eq!(page.builds[1].as_finished(), None);
     }
 
     #[test]
@@ -339,9 +582,128 @@ mod tests {
 
     #[test]
     fn terminal_states_are_case_insensitive() {
-        assert_eq!(State::parse("SUCCESSFUL"), State::Successful);
-        assert_eq!(State::parse("cancel"), State::Cancel);
-        assert_eq!(State::parse("timeout"), State::Timeout);
-        assert!(!State::parse("Pushing").is_finished());
+        assert_eq!(State::parse_terminal("SUCCESSFUL"), Some(State::Successful));
+        assert_eq!(State::parse_terminal("cancel"), Some(State::Cancel));
+        assert_eq!(State::parse_terminal(" timeout "), Some(State::Timeout));
+        assert_eq!(State::parse_terminal("Pushing"), None);
+        assert_eq!(State::parse_terminal("Failedx"), None);
+    }
+
+    #[test]
+    fn a_running_build_keeps_the_running_time_the_api_sent() {
+        let page =
+            parse(r#"{"list":[{"build_id":"a","build_state":"Building","duration":7}]}"#).unwrap();
+        assert_eq!(page.builds[0].seconds(), Some(7));
+        assert!(!page.builds[0].is_finished());
+    }
+
+    #[test]
+    fn only_objects_are_pages_and_builds() {
+        let cases = [
+            r#"[null,null,null,[["a","Successful",5]]]"#,
+            r#"[1,2,3,[]]"#,
+            r#"{"list":[["a","Successful",5]]}"#,
+            r#"{"list":[null]}"#,
+            r#""list""#,
+        ];
+        for json in cases {
+            let err = parse(json).unwrap_err();
+            assert!(err.starts_with("response: "), "{json}: {err}");
+            assert!(err.contains("expected a build"), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_field_given_twice_is_refused() {
+        let cases = [
+            (
+                r#"{"list":[{"build_id":"a","build_state":"Failed","build_state":"Successful","duration":1}]}"#,
+                "list[0]: duplicate field `build_state`",
+            ),
+            (
+                r#"{"total":1,"total":9,"list":[]}"#,
+                "duplicate field `total`",
+            ),
+            (r#"{"list":[],"list":[]}"#, "duplicate field `list`"),
+        ];
+        for (json, expected) in cases {
+            let err = parse(json).unwrap_err();
+            assert!(err.contains(expected), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn ids_and_states_with_control_characters_are_refused() {
+        let cases = [
+            (
+                r"a\n::add-mask::x",
+                "Failed",
+                "list[0].build_id contains a control character",
+            ),
+            (
+                r"a\u001b[31m",
+                "Failed",
+                "list[0].build_id contains a control character",
+            ),
+            (
+                r"a\u0000",
+                "Failed",
+                "list[0].build_id contains a control character",
+            ),
+            (
+                r"a\u2028b",
+                "Failed",
+                "list[0].build_id contains a control character",
+            ),
+            (
+                r"a\u202eb",
+                "Failed",
+                "list[0].build_id contains a control character",
+            ),
+            (
+                "a",
+                r"Build\ring",
+                "list[0].build_state (build a) contains a control character",
+            ),
+            (
+                "a",
+                r"Building\u0085",
+                "list[0].build_state (build a) contains a control character",
+            ),
+        ];
+        for (id, state, expected) in cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"{id}","build_state":"{state}","duration":1}}]}}"#
+            );
+            let err = parse(&json).unwrap_err();
+            assert!(err.starts_with("response: "), "{json}: {err}");
+            assert!(err.contains(expected), "{json}: {err}");
+        }
+        // Raw in the JSON (no escape), the parser refuses C0 itself; DEL and C1 are ours.
+        let raw_cases = [
+            ("a\x01b", "control character"),
+            ("a\x7fb", "list[0].build_id contains a control character"),
+            ("a\u{85}b", "list[0].build_id contains a control character"),
+            (
+                "a\u{2028}b",
+                "list[0].build_id contains a control character",
+            ),
+        ];
+        for (id, expected) in raw_cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"{id}","build_state":"Failed","duration":1}}]}}"#
+            );
+            let err = parse(&json).unwrap_err();
+            assert!(err.contains(expected), "{id:?}: {err}");
+        }
+        // Text that is only dangerous to a CI runner is kept: renderers escape it.
+        let page = parse(
+            r###"{"list":[{"build_id":"##vso[task.setvariable variable=X]1 %0A ::x","build_state":"Failed","duration":1}]}"###,
+        )
+        .unwrap();
+        assert_eq!(
+            page.builds[0].id,
+            "##vso[task.setvariable variable=X]1 %0A ::x"
+        );
     }
 }

@@ -1,11 +1,33 @@
 //! The rules: pure functions over the parsed builds (newest first). No I/O here.
+//!
+//! Adding a rule: a name constant below (and in `ALL`), its function, a line in
+//! `evaluate` (target rules) or a `HistoryRule` variant (history rules), its test table
+//! in this module, and the README's rule table.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::{Build, State};
+use crate::model::{Build, Finished, State};
 
-/// A percentage from 0 to 100, as given (`95`, `95%`, `99.5`).
+pub const STATE: &str = "state";
+pub const MAX_DURATION: &str = "max-duration";
+pub const MIN_BUILDS: &str = "min-builds";
+pub const MIN_SUCCESS_RATE: &str = "min-success-rate";
+pub const MAX_CONSECUTIVE_FAILURES: &str = "max-consecutive-failures";
+pub const MAX_DURATION_REGRESSION: &str = "max-duration-regression";
+/// Every rule, in the order a report lists them.
+pub const ALL: [&str; 6] = [
+    STATE,
+    MAX_DURATION,
+    MIN_BUILDS,
+    MIN_SUCCESS_RATE,
+    MAX_CONSECUTIVE_FAILURES,
+    MAX_DURATION_REGRESSION,
+];
+
+/// A non-negative percentage, as the user wrote it (`95`, `95%`, `99.5`). The config
+/// checks the range per flag: 0 to 100 for `--min-success-rate`, 0 or more (no upper
+/// bound) for `--max-duration-regression`.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Percent(pub f64);
 
@@ -47,9 +69,55 @@ impl Default for RuleConfig {
 
 impl RuleConfig {
     fn has_history_rules(&self) -> bool {
-        self.min_success_rate.is_some()
-            || self.max_consecutive_failures.is_some()
-            || self.max_duration_regression.is_some()
+        !HistoryRule::configured(self).is_empty()
+    }
+}
+
+/// A rule over the window, with the limit the config gave it. `configured` is the
+/// registry: a new history rule is a variant, a line there, and an arm in each method.
+#[derive(Debug, Clone, Copy)]
+enum HistoryRule {
+    MinSuccessRate(Percent),
+    MaxConsecutiveFailures(usize),
+    MaxDurationRegression(Percent),
+}
+
+impl HistoryRule {
+    /// The history rules the config turns on, in report order.
+    fn configured(config: &RuleConfig) -> Vec<HistoryRule> {
+        [
+            config.min_success_rate.map(HistoryRule::MinSuccessRate),
+            config
+                .max_consecutive_failures
+                .map(HistoryRule::MaxConsecutiveFailures),
+            config
+                .max_duration_regression
+                .map(HistoryRule::MaxDurationRegression),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            HistoryRule::MinSuccessRate(_) => MIN_SUCCESS_RATE,
+            HistoryRule::MaxConsecutiveFailures(_) => MAX_CONSECUTIVE_FAILURES,
+            HistoryRule::MaxDurationRegression(_) => MAX_DURATION_REGRESSION,
+        }
+    }
+
+    fn judge(self, target: Result<Finished, &Reason>, window: &[Finished]) -> RuleResult {
+        match self {
+            HistoryRule::MinSuccessRate(minimum) => min_success_rate(window, minimum),
+            HistoryRule::MaxConsecutiveFailures(maximum) => {
+                max_consecutive_failures(window, maximum)
+            }
+            HistoryRule::MaxDurationRegression(allowed) => match target {
+                Ok(target) => max_duration_regression(target, window, allowed),
+                Err(why) => inconclusive(MAX_DURATION_REGRESSION, why.to_string()),
+            },
+        }
     }
 }
 
@@ -76,6 +144,30 @@ pub struct RuleResult {
     pub verdict: Verdict,
     /// Observed against expected, in human units.
     pub message: String,
+}
+
+/// Why the target cannot be judged: the rules that need it are inconclusive with this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// `--build-id` is not among the builds listed.
+    NotListed(String),
+    /// `--ignore-running`, and no listed build has finished.
+    NoneFinished,
+    /// The job has no builds at all.
+    NoBuilds,
+    /// The target is still running.
+    Running { id: String, state: String },
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NotListed(id) => write!(f, "build {id} was not found in the builds listed"),
+            Reason::NoneFinished => f.write_str("no finished build is listed"),
+            Reason::NoBuilds => f.write_str("no builds are listed for this job"),
+            Reason::Running { id, state } => write!(f, "build {id} has not finished ({state})"),
+        }
+    }
 }
 
 /// Counts for the report.
@@ -105,62 +197,100 @@ pub struct History {
     pub successful: Option<u64>,
 }
 
+/// The builds received, counted the way the API counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Received {
+    total: u64,
+    finished: u64,
+    successful: u64,
+}
+
+impl Received {
+    fn count(builds: &[Build]) -> Received {
+        let finished = builds.iter().filter(|b| b.is_finished()).count();
+        let successful = builds
+            .iter()
+            .filter(|b| b.state() == Some(State::Successful))
+            .count();
+        Received {
+            total: builds.len() as u64,
+            finished: finished as u64,
+            successful: successful as u64,
+        }
+    }
+}
+
+/// Why the received builds cannot stand for the job's history, by the API's own counts:
+/// they contradict what was received, or the window is short while the API says more
+/// finished builds exist (a list cut short, a server repeating page 1). Counts larger
+/// than a full window are normal: only the newest builds are ever fetched.
+fn distrust(history: &History, received: Received, window: usize, size: usize) -> Option<String> {
+    let counts = [
+        ("builds", history.total, received.total),
+        ("finished builds", history.finished, received.finished),
+        ("Successful builds", history.successful, received.successful),
+    ];
+    for (what, claimed, got) in counts {
+        if let Some(claimed) = claimed.filter(|&c| c < got) {
+            return Some(format!(
+                "the API counts {claimed} {what} but listed {got}: its counts contradict its list"
+            ));
+        }
+    }
+    let (claimed, got, what) = match (history.finished, history.total) {
+        (Some(finished), _) => (finished, received.finished, "finished builds"),
+        (None, Some(total)) => (total, received.total, "builds"),
+        (None, None) => return None,
+    };
+    (window < size && claimed > got).then(|| {
+        format!(
+            "the API counts {claimed} {what} but only {got} were received, \
+             so the window holds {window} of {size}: the list was cut short"
+        )
+    })
+}
+
 /// Judges the history: picks the target and window, runs every configured rule.
 pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     let builds = &history.builds;
     let target_index = target_index(builds, config);
-    let target = target_index.map(|i| &builds[i]);
+    let target = finished_target(builds, target_index, config);
     let window = window(builds, target_index, config.window);
 
-    let mut rules = vec![state(target, config)];
+    let mut rules = vec![state(target.as_ref().copied(), config)];
     if let Some(limit) = config.max_duration {
-        rules.push(max_duration(target, limit));
+        rules.push(max_duration(target.as_ref().copied(), limit));
     }
+    let received = Received::count(builds);
     if config.has_history_rules() {
-        let enough = window.len() >= config.min_builds;
-        rules.push(min_builds(window.len(), config.min_builds));
-        let too_few = |name| RuleResult {
-            name,
-            verdict: Verdict::Inconclusive,
-            message: format!(
+        let untrusted = distrust(history, received, window.len(), config.window);
+        rules.push(match &untrusted {
+            Some(why) => inconclusive(MIN_BUILDS, why.clone()),
+            None => min_builds(window.len(), config.min_builds),
+        });
+        let too_few = (window.len() < config.min_builds).then(|| {
+            format!(
                 "only {} finished build(s) in the window, at least {} needed (--min-builds)",
                 window.len(),
                 config.min_builds
-            ),
-        };
-        if let Some(minimum) = config.min_success_rate {
-            rules.push(match enough {
-                true => min_success_rate(&window, minimum),
-                false => too_few("min-success-rate"),
-            });
-        }
-        if let Some(maximum) = config.max_consecutive_failures {
-            rules.push(match enough {
-                true => max_consecutive_failures(&window, maximum),
-                false => too_few("max-consecutive-failures"),
-            });
-        }
-        if let Some(allowed) = config.max_duration_regression {
-            rules.push(match enough {
-                true => max_duration_regression(target, &window, allowed),
-                false => too_few("max-duration-regression"),
+            )
+        });
+        for rule in HistoryRule::configured(config) {
+            rules.push(match untrusted.as_ref().or(too_few.as_ref()) {
+                Some(why) => inconclusive(rule.name(), why.clone()),
+                None => rule.judge(target.as_ref().copied(), &window),
             });
         }
     }
 
-    let count = |keep: fn(&State) -> bool| builds.iter().filter(|b| keep(&b.state)).count() as u64;
     Evaluation {
-        target: target.cloned(),
+        target: target_index.map(|i| builds[i].clone()),
         verdict: overall(&rules),
         rules,
         summary: Summary {
-            total: history.total.unwrap_or(builds.len() as u64),
-            finished: history
-                .finished
-                .unwrap_or_else(|| count(State::is_finished)),
-            successful: history
-                .successful
-                .unwrap_or_else(|| count(|s| *s == State::Successful)),
+            total: history.total.unwrap_or(received.total),
+            finished: history.finished.unwrap_or(received.finished),
+            successful: history.successful.unwrap_or(received.successful),
             window: window.len(),
         },
     }
@@ -183,17 +313,38 @@ pub fn overall(rules: &[RuleResult]) -> Verdict {
 pub fn target_index(builds: &[Build], config: &RuleConfig) -> Option<usize> {
     match &config.build_id {
         Some(id) => builds.iter().position(|b| &b.id == id),
-        None if config.ignore_running => builds.iter().position(|b| b.state.is_finished()),
+        None if config.ignore_running => builds.iter().position(Build::is_finished),
         None => (!builds.is_empty()).then_some(0),
+    }
+}
+
+/// The target when it can be judged (found and finished), else why not.
+pub fn finished_target<'a>(
+    builds: &'a [Build],
+    target_index: Option<usize>,
+    config: &RuleConfig,
+) -> Result<Finished<'a>, Reason> {
+    let target = target_index.map(|i| &builds[i]);
+    match target.map(|b| (b, b.as_finished())) {
+        Some((_, Some(finished))) => Ok(finished),
+        Some((build, None)) => Err(Reason::Running {
+            id: build.id.clone(),
+            state: build.state_name().to_string(),
+        }),
+        None => Err(match &config.build_id {
+            Some(id) => Reason::NotListed(id.clone()),
+            None if config.ignore_running => Reason::NoneFinished,
+            None => Reason::NoBuilds,
+        }),
     }
 }
 
 /// The `size` most recent finished builds at or older than the target
 /// (from the newest when there is no target).
-pub fn window(builds: &[Build], target_index: Option<usize>, size: usize) -> Vec<&Build> {
+pub fn window(builds: &[Build], target_index: Option<usize>, size: usize) -> Vec<Finished<'_>> {
     builds[target_index.unwrap_or(0)..]
         .iter()
-        .filter(|b| b.state.is_finished())
+        .filter_map(Build::as_finished)
         .take(size)
         .collect()
 }
@@ -209,8 +360,8 @@ pub fn needs_more(builds: &[Build], config: &RuleConfig) -> bool {
 /// What a `--wait` is waiting for, or `None` when the target has finished.
 pub fn awaited(builds: &[Build], config: &RuleConfig) -> Option<String> {
     match target_index(builds, config).map(|i| &builds[i]) {
-        Some(build) if build.state.is_finished() => None,
-        Some(build) => Some(format!("build {} ({})", build.id, build.state.name())),
+        Some(build) if build.is_finished() => None,
+        Some(build) => Some(format!("build {} ({})", build.id, build.state_name())),
         None => Some(match &config.build_id {
             Some(id) => format!("build {id} to be listed"),
             None if config.ignore_running => "a finished build".to_string(),
@@ -227,49 +378,28 @@ fn result(name: &'static str, verdict: Verdict, message: String) -> RuleResult {
     }
 }
 
-/// Why a target cannot be judged, or `None` when it has finished.
-fn not_judgeable(target: Option<&Build>) -> Option<String> {
-    match target {
-        None => Some("no build to judge: the target build was not found".to_string()),
-        Some(b) if !b.state.is_finished() => Some(format!(
-            "build {} has not finished ({})",
-            b.id,
-            b.state.name()
-        )),
-        Some(_) => None,
-    }
+fn inconclusive(name: &'static str, message: String) -> RuleResult {
+    result(name, Verdict::Inconclusive, message)
 }
 
-fn state(target: Option<&Build>, config: &RuleConfig) -> RuleResult {
-    let name = "state";
-    let target = match (target, not_judgeable(target)) {
-        (Some(b), None) => b,
-        (None, _) => {
-            let message = match &config.build_id {
-                Some(id) => format!("build {id} was not found in the builds listed"),
-                None if config.ignore_running => "no finished build is listed".to_string(),
-                None => "no builds are listed for this job".to_string(),
-            };
-            return result(name, Verdict::Inconclusive, message);
-        }
-        (Some(_), Some(why)) => return result(name, Verdict::Inconclusive, why),
+fn state(target: Result<Finished, &Reason>, config: &RuleConfig) -> RuleResult {
+    let target = match target {
+        Ok(target) => target,
+        Err(why) => return inconclusive(STATE, why.to_string()),
     };
+    let state = target.state;
     let allowed = config
         .require_states
         .iter()
-        .map(State::name)
+        .map(|s| s.name())
         .collect::<Vec<_>>()
         .join(" or ");
-    if config.require_states.contains(&target.state) {
-        let message = format!("build {} is {}", target.id, target.state.name());
-        result(name, Verdict::Pass, message)
+    if config.require_states.contains(&state) {
+        let message = format!("build {} is {state}", target.id);
+        result(STATE, Verdict::Pass, message)
     } else {
-        let message = format!(
-            "build {} is {}, expected {allowed}",
-            target.id,
-            target.state.name()
-        );
-        result(name, Verdict::Fail, message)
+        let message = format!("build {} is {state}, expected {allowed}", target.id);
+        result(STATE, Verdict::Fail, message)
     }
 }
 
@@ -277,32 +407,30 @@ fn human(seconds: u64) -> String {
     humantime::format_duration(Duration::from_secs(seconds)).to_string()
 }
 
-fn max_duration(target: Option<&Build>, limit: Duration) -> RuleResult {
-    let name = "max-duration";
-    let limit_text = humantime::format_duration(limit);
-    let seconds = match (target, not_judgeable(target)) {
-        (Some(b), None) => b.duration.unwrap_or_default(),
-        (_, why) => return result(name, Verdict::Inconclusive, why.unwrap_or_default()),
+fn max_duration(target: Result<Finished, &Reason>, limit: Duration) -> RuleResult {
+    let seconds = match target {
+        Ok(target) => target.seconds,
+        Err(why) => return inconclusive(MAX_DURATION, why.to_string()),
     };
+    let limit_text = humantime::format_duration(limit);
     if Duration::from_secs(seconds) <= limit {
         let message = format!("duration {} within limit {limit_text}", human(seconds));
-        result(name, Verdict::Pass, message)
+        result(MAX_DURATION, Verdict::Pass, message)
     } else {
         let message = format!("duration {} exceeds limit {limit_text}", human(seconds));
-        result(name, Verdict::Fail, message)
+        result(MAX_DURATION, Verdict::Fail, message)
     }
 }
 
 fn min_builds(finished: usize, minimum: usize) -> RuleResult {
-    let name = "min-builds";
     if finished >= minimum {
         let message =
             format!("{finished} finished build(s) in the window, at least {minimum} needed");
-        result(name, Verdict::Pass, message)
+        result(MIN_BUILDS, Verdict::Pass, message)
     } else {
         let message =
             format!("only {finished} finished build(s) in the window, at least {minimum} needed");
-        result(name, Verdict::Inconclusive, message)
+        inconclusive(MIN_BUILDS, message)
     }
 }
 
@@ -312,8 +440,7 @@ fn percent_of(part: usize, whole: usize) -> String {
     format!("{tenths}%")
 }
 
-fn min_success_rate(window: &[&Build], minimum: Percent) -> RuleResult {
-    let name = "min-success-rate";
+fn min_success_rate(window: &[Finished], minimum: Percent) -> RuleResult {
     let successful = window
         .iter()
         .filter(|b| b.state == State::Successful)
@@ -321,7 +448,7 @@ fn min_success_rate(window: &[&Build], minimum: Percent) -> RuleResult {
     let decisive = successful + window.iter().filter(|b| b.state.is_failure()).count();
     if decisive == 0 {
         let message = "no Successful, Failed or Timeout build in the window (Cancel is neutral)";
-        return result(name, Verdict::Inconclusive, message.to_string());
+        return inconclusive(MIN_SUCCESS_RATE, message.to_string());
     }
     let rate = format!(
         "success rate {} ({successful} of {decisive})",
@@ -329,22 +456,15 @@ fn min_success_rate(window: &[&Build], minimum: Percent) -> RuleResult {
     );
     // Multiplying, not dividing, keeps exact thresholds exact: 19 of 20 is 95%.
     if successful as f64 * 100.0 >= minimum.0 * decisive as f64 {
-        result(
-            name,
-            Verdict::Pass,
-            format!("{rate} meets minimum {minimum}"),
-        )
+        let message = format!("{rate} meets minimum {minimum}");
+        result(MIN_SUCCESS_RATE, Verdict::Pass, message)
     } else {
-        result(
-            name,
-            Verdict::Fail,
-            format!("{rate} below minimum {minimum}"),
-        )
+        let message = format!("{rate} below minimum {minimum}");
+        result(MIN_SUCCESS_RATE, Verdict::Fail, message)
     }
 }
 
-fn max_consecutive_failures(window: &[&Build], maximum: usize) -> RuleResult {
-    let name = "max-consecutive-failures";
+fn max_consecutive_failures(window: &[Finished], maximum: usize) -> RuleResult {
     let streak = window
         .iter()
         .filter(|b| b.state != State::Cancel)
@@ -352,58 +472,60 @@ fn max_consecutive_failures(window: &[&Build], maximum: usize) -> RuleResult {
         .count();
     if streak <= maximum {
         let message = format!("{streak} consecutive failure(s), maximum {maximum}");
-        result(name, Verdict::Pass, message)
+        result(MAX_CONSECUTIVE_FAILURES, Verdict::Pass, message)
     } else {
         let message = format!("{streak} consecutive failures exceed maximum {maximum}");
-        result(name, Verdict::Fail, message)
+        result(MAX_CONSECUTIVE_FAILURES, Verdict::Fail, message)
     }
 }
 
-fn max_duration_regression(
-    target: Option<&Build>,
-    window: &[&Build],
-    allowed: Percent,
-) -> RuleResult {
-    let name = "max-duration-regression";
-    let target = match (target, not_judgeable(target)) {
-        (Some(b), None) => b,
-        (_, why) => return result(name, Verdict::Inconclusive, why.unwrap_or_default()),
-    };
-    let mut baseline: Vec<u64> = window
+/// Fewer other Successful builds than this make a median too noisy to judge against.
+const MIN_BASELINE: usize = 3;
+/// A percentage's whole: `allowed` percent over the median is `(100 + allowed) / 100` of it.
+const HUNDRED_PERCENT: f64 = 100.0;
+
+/// Twice the median, so that even counts stay integers (the sum of the two middle values).
+fn twice_median(mut durations: Vec<u64>) -> u64 {
+    durations.sort_unstable();
+    let middle = durations.len() / 2;
+    match durations.len() % 2 {
+        1 => 2 * durations[middle],
+        _ => durations[middle - 1] + durations[middle],
+    }
+}
+
+fn max_duration_regression(target: Finished, window: &[Finished], allowed: Percent) -> RuleResult {
+    let baseline: Vec<u64> = window
         .iter()
         .filter(|b| b.state == State::Successful && b.id != target.id)
-        .filter_map(|b| b.duration)
+        .map(|b| b.seconds)
         .collect();
-    if baseline.len() < 3 {
+    let others = baseline.len();
+    if others < MIN_BASELINE {
         let message = format!(
-            "only {} other Successful build(s) in the window, at least 3 needed for a median",
-            baseline.len()
+            "only {others} other Successful build(s) in the window, at least {MIN_BASELINE} needed for a median"
         );
-        return result(name, Verdict::Inconclusive, message);
+        return inconclusive(MAX_DURATION_REGRESSION, message);
     }
-    baseline.sort_unstable();
-    let middle = baseline.len() / 2;
-    // Twice the median stays an integer for even counts (sum of the two middle values).
-    let twice_median = match baseline.len() % 2 {
-        1 => 2 * baseline[middle],
-        _ => baseline[middle - 1] + baseline[middle],
-    };
-    let seconds = target.duration.unwrap_or_default();
-    // Shown in whole seconds; the comparison below stays exact.
-    let median_text = human(twice_median.div_ceil(2));
-    let limit_ms = ((100.0 + allowed.0) * twice_median as f64 * 5.0).floor() as u64;
+    let twice_median = twice_median(baseline) as f64;
+    // The limit is (100 + allowed)% of the median; with twice the median on the right,
+    // twice the percentage whole goes on the left, and the comparison stays exact.
+    let scaled_limit = (HUNDRED_PERCENT + allowed.0) * twice_median;
+    let limit_ms = (scaled_limit * 1000.0 / (2.0 * HUNDRED_PERCENT)).floor() as u64;
     let limit_text = humantime::format_duration(Duration::from_secs(limit_ms / 1000));
+    let seconds = target.seconds;
+    // Shown in whole seconds; the comparison below stays exact.
+    let median_text = human((twice_median as u64).div_ceil(2));
     let observed = format!(
-        "duration {} against median {median_text} of {} other Successful build(s)",
-        human(seconds),
-        baseline.len()
+        "duration {} against median {median_text} of {others} other Successful build(s)",
+        human(seconds)
     );
-    if seconds as f64 * 200.0 <= (100.0 + allowed.0) * twice_median as f64 {
+    if seconds as f64 * 2.0 * HUNDRED_PERCENT <= scaled_limit {
         let message = format!("{observed}, within +{allowed} ({limit_text})");
-        result(name, Verdict::Pass, message)
+        result(MAX_DURATION_REGRESSION, Verdict::Pass, message)
     } else {
         let message = format!("{observed}, over the +{allowed} limit ({limit_text})");
-        result(name, Verdict::Fail, message)
+        result(MAX_DURATION_REGRESSION, Verdict::Fail, message)
     }
 }
 
@@ -418,24 +540,16 @@ mod tests {
             .enumerate()
             .map(|(i, word)| {
                 let (code, seconds) = word.split_at(1);
-                let state = match code {
-                    "S" => State::Successful,
-                    "F" => State::Failed,
-                    "T" => State::Timeout,
-                    "C" => State::Cancel,
-                    "B" => State::Unfinished("Building".into()),
-                    "Q" => State::Unfinished("Queuing".into()),
+                let id = format!("b{i}");
+                let seconds = seconds.parse().unwrap_or(60);
+                match code {
+                    "S" => Build::finished(id, State::Successful, seconds),
+                    "F" => Build::finished(id, State::Failed, seconds),
+                    "T" => Build::finished(id, State::Timeout, seconds),
+                    "C" => Build::finished(id, State::Cancel, seconds),
+                    "B" => Build::unfinished(id, "Building"),
+                    "Q" => Build::unfinished(id, "Queuing"),
                     other => panic!("unknown state code {other}"),
-                };
-                let duration = match (seconds.parse().ok(), state.is_finished()) {
-                    (Some(s), _) => Some(s),
-                    (None, true) => Some(60),
-                    (None, false) => None,
-                };
-                Build {
-                    id: format!("b{i}"),
-                    state,
-                    duration,
                 }
             })
             .collect()
@@ -582,7 +696,7 @@ mod tests {
             ("S1900", 1200, Fail, "duration 31m 40s exceeds limit 20m"),
             ("F30", 1200, Pass, "duration 30s within limit 20m"),
             ("B S10", 1200, Inconclusive, "has not finished"),
-            ("", 1200, Inconclusive, "not found"),
+            ("", 1200, Inconclusive, "no builds are listed"),
         ];
         for (spec, secs, verdict, message) in cases {
             let evaluation = run(spec, &limit(secs));
@@ -610,7 +724,7 @@ mod tests {
             };
             let ids: Vec<&str> = window(&all, target_index(&all, &config), size)
                 .iter()
-                .map(|b| b.id.as_str())
+                .map(|b| b.id)
                 .collect();
             assert_eq!(ids.join(" "), expected, "{spec} {build_id:?} {size}");
         }
@@ -910,5 +1024,216 @@ mod tests {
                 "{spec}"
             );
         }
+    }
+
+    fn history(spec: &str, counts: [Option<u64>; 3]) -> History {
+        let [total, finished, successful] = counts;
+        History {
+            builds: builds(spec),
+            total,
+            finished,
+            successful,
+        }
+    }
+
+    #[test]
+    fn counts_that_say_the_list_is_short_or_false_make_history_rules_inconclusive() {
+        let config = RuleConfig {
+            window: 10,
+            min_success_rate: Some(Percent(80.0)),
+            max_consecutive_failures: Some(3),
+            max_duration_regression: Some(Percent(50.0)),
+            ..RuleConfig::default()
+        };
+        let small = RuleConfig {
+            window: 2,
+            ..config.clone()
+        };
+        let ten = "S S S S S S S S S S";
+        // name, builds, [total, finished, successful], config, expected message or None
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            [Option<u64>; 3],
+            &'a RuleConfig,
+            Option<&'a str>,
+        );
+        let cases: [Case; 10] = [
+            (
+                "issue example",
+                "S S",
+                [Some(10), Some(10), Some(2)],
+                &config,
+                Some(
+                    "the API counts 10 finished builds but only 2 were received, so the window holds 2 of 10",
+                ),
+            ),
+            (
+                "total only",
+                "S S",
+                [Some(10), None, None],
+                &config,
+                Some("the API counts 10 builds but only 2 were received"),
+            ),
+            (
+                "more listed than total",
+                "S S S",
+                [Some(2), None, None],
+                &config,
+                Some("the API counts 2 builds but listed 3"),
+            ),
+            (
+                "more finished than counted",
+                "S S S",
+                [None, Some(1), None],
+                &config,
+                Some("the API counts 1 finished builds but listed 3"),
+            ),
+            (
+                "more Successful than counted",
+                "S S F",
+                [Some(3), Some(3), Some(1)],
+                &config,
+                Some("the API counts 1 Successful builds but listed 2"),
+            ),
+            (
+                "counts over a full window are normal",
+                ten,
+                [Some(500), Some(480), Some(400)],
+                &config,
+                None,
+            ),
+            (
+                "a small window filled is enough",
+                "S S",
+                [Some(50), Some(50), Some(50)],
+                &small,
+                None,
+            ),
+            (
+                "the whole job listed",
+                "S S S",
+                [Some(3), Some(3), Some(3)],
+                &config,
+                None,
+            ),
+            (
+                "unfinished builds missing are harmless",
+                "S S S",
+                [Some(5), Some(3), Some(3)],
+                &config,
+                None,
+            ),
+            (
+                "no counts, nothing to compare",
+                "S S",
+                [None, None, None],
+                &config,
+                None,
+            ),
+        ];
+        for (name, spec, counts, config, expected) in cases {
+            let evaluation = evaluate(&history(spec, counts), config);
+            for rule_name in [MIN_BUILDS, MIN_SUCCESS_RATE, MAX_CONSECUTIVE_FAILURES] {
+                let r = rule(&evaluation, rule_name);
+                match expected {
+                    Some(message) => {
+                        assert_eq!(
+                            r.verdict, Inconclusive,
+                            "{name}: {rule_name}: {}",
+                            r.message
+                        );
+                        assert!(
+                            r.message.contains(message),
+                            "{name}: {rule_name}: {}",
+                            r.message
+                        );
+                    }
+                    None => assert_ne!(
+                        r.verdict, Inconclusive,
+                        "{name}: {rule_name}: {}",
+                        r.message
+                    ),
+                }
+            }
+            let state = rule(&evaluation, STATE);
+            assert_eq!(state.verdict, Pass, "{name}: the target is still judged");
+        }
+    }
+
+    #[test]
+    fn finished_target_says_why_it_cannot_be_judged() {
+        let by_id = |id: &str| RuleConfig {
+            build_id: Some(id.into()),
+            ..RuleConfig::default()
+        };
+        let ignore = RuleConfig {
+            ignore_running: true,
+            ..RuleConfig::default()
+        };
+        let running = |id: &str, state: &str| Reason::Running {
+            id: id.into(),
+            state: state.into(),
+        };
+        let cases: [(&str, RuleConfig, Result<&str, Reason>); 6] = [
+            ("F30 S", RuleConfig::default(), Ok("b0")),
+            ("B S", RuleConfig::default(), Err(running("b0", "Building"))),
+            ("", RuleConfig::default(), Err(Reason::NoBuilds)),
+            ("B Q", ignore, Err(Reason::NoneFinished)),
+            ("S Q", by_id("b1"), Err(running("b1", "Queuing"))),
+            ("S", by_id("x"), Err(Reason::NotListed("x".into()))),
+        ];
+        for (spec, config, expected) in cases {
+            let all = builds(spec);
+            let target = finished_target(&all, target_index(&all, &config), &config);
+            assert_eq!(target.map(|t| t.id), expected, "{spec}");
+        }
+        let all = builds("F30");
+        let target = finished_target(&all, Some(0), &RuleConfig::default()).unwrap();
+        assert_eq!((target.state, target.seconds), (State::Failed, 30));
+        let messages = [
+            (
+                Reason::NotListed("x".into()),
+                "build x was not found in the builds listed",
+            ),
+            (Reason::NoneFinished, "no finished build is listed"),
+            (Reason::NoBuilds, "no builds are listed for this job"),
+            (
+                running("b", "Queuing"),
+                "build b has not finished (Queuing)",
+            ),
+        ];
+        for (reason, message) in messages {
+            assert_eq!(reason.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn every_rule_reports_under_its_one_name() {
+        let everything = RuleConfig {
+            max_duration: Some(Duration::from_secs(600)),
+            min_success_rate: Some(Percent(50.0)),
+            max_consecutive_failures: Some(1),
+            max_duration_regression: Some(Percent(50.0)),
+            ..RuleConfig::default()
+        };
+        let names: Vec<_> = run("S S S S", &everything)
+            .rules
+            .iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, ALL);
+        assert_eq!(
+            ALL,
+            [
+                "state",
+                "max-duration",
+                "min-builds",
+                "min-success-rate",
+                "max-consecutive-failures",
+                "max-duration-regression"
+            ],
+            "the contract's rule names"
+        );
     }
 }

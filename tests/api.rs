@@ -650,3 +650,156 @@ fn retry_after_never_sleeps_past_the_wait_deadline() {
         out.elapsed
     );
 }
+
+/// A page 1 whose counts say there are 10 finished builds while it lists 2.
+const SHORT: &str = r#"{"total":10,"finished":10,"successful":2,"list":[
+    {"build_id":"b10","build_state":"Successful","duration":60},
+    {"build_id":"b9","build_state":"Successful","duration":60}]}"#;
+
+#[test]
+fn a_list_shorter_than_its_own_counts_never_passes_the_history_rules() {
+    let short_then_empty = Server::start(|request, _| match request.query("page") {
+        Some("1") => Reply::ok(SHORT),
+        _ => Reply::ok(r#"{"total":10,"list":[]}"#),
+    });
+    let repeats_page_1 = Server::always(200, SHORT);
+    for server in [short_then_empty, repeats_page_1] {
+        let out = run(against(&server).args(["--window", "10", "--min-success-rate", "80"]));
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert_eq!(out.json()["verdict"], "inconclusive");
+        for rule in ["min-builds", "min-success-rate"] {
+            assert_eq!(out.rule(rule)["verdict"], "inconclusive");
+            let message = out.rule(rule)["message"].as_str().unwrap().to_string();
+            assert!(
+                message.contains("the API counts 10 finished builds but only 2 were received"),
+                "{message}"
+            );
+        }
+        assert_eq!(server.requests().len(), 2);
+    }
+}
+
+#[test]
+fn counts_that_contradict_the_list_never_pass() {
+    let server = Server::always(
+        200,
+        r#"{"total":2,"finished":2,"successful":0,"list":[
+            {"build_id":"b2","build_state":"Successful","duration":60},
+            {"build_id":"b1","build_state":"Successful","duration":60}]}"#,
+    );
+    let out = run(against(&server).args(["--window", "2", "--min-success-rate", "50"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(
+        out.rule("min-success-rate")["message"],
+        "the API counts 0 Successful builds but listed 2: its counts contradict its list"
+    );
+}
+
+#[test]
+fn one_build_listed_twice_with_different_states_is_a_response_error() {
+    let server = Server::start(|request, _| match request.query("page") {
+        Some("1") => Reply::ok(page_json(
+            3,
+            &[("b2", "Successful", 60), ("b1", "Failed", 60)],
+        )),
+        _ => Reply::ok(page_json(3, &[("b1", "Successful", 60)])),
+    });
+    let error = error_of(&run(against(&server).args([
+        "--window",
+        "5",
+        "--min-success-rate",
+        "50",
+    ])));
+    assert_eq!(error["kind"], "response");
+    assert_message_contains(
+        &error,
+        "list[0]: build b1 is listed twice with different fields",
+    );
+}
+
+#[test]
+fn an_array_is_not_a_page() {
+    for body in [
+        r#"[null,null,null,[["a","Successful",5]]]"#,
+        r#"{"list":[["a","Successful",5]]}"#,
+    ] {
+        let server = Server::always(200, body);
+        let error = error_of(&run(&mut against(&server)));
+        assert_eq!(error["kind"], "response", "{body}");
+        assert_message_contains(&error, "expected a build");
+    }
+}
+
+#[test]
+fn a_build_id_with_a_control_character_is_a_response_error() {
+    let server = Server::always(
+        200,
+        r#"{"list":[{"build_id":"b1\n::add-mask::x","build_state":"Successful","duration":5}]}"#,
+    );
+    let error = error_of(&run(&mut against(&server)));
+    assert_eq!(error["kind"], "response");
+    assert_message_contains(&error, "list[0].build_id contains a control character");
+}
+
+#[test]
+fn server_text_never_becomes_a_ci_command() {
+    let id = "##vso[task.setvariable variable=X]1 ::add-mask::y";
+    let hostile_list = Server::always(200, &page_json(1, &[(id, "Failed", 5)]));
+    let hostile_error = Server::always(
+        500,
+        r#"{"error_code":"E::x","error_msg":"x\n##vso[task.complete]\u001b ::add-mask::z"}"#,
+    );
+    for (server, code) in [(hostile_list, 1), (hostile_error, 3)] {
+        for annotations in ["azure", "github"] {
+            for format in ["text", "json"] {
+                let out = run(gate()
+                    .args([
+                        "--endpoint",
+                        &server.url(),
+                        "--job-id",
+                        "job-1",
+                        "--job-name",
+                        "n",
+                    ])
+                    .args(["--annotations", annotations, "--format", format])
+                    .args(["--retries", "0"])
+                    .env("SERVICESTAGE_TOKEN", TOKEN));
+                assert_eq!(out.code, code, "{}", out.stderr);
+                for line in out.stdout.lines().chain(out.stderr.lines()) {
+                    // The gate's own command opens the line; nothing after it is one.
+                    let own = line.starts_with("##vso[") || line.starts_with("::");
+                    let rest = if own { &line[2..] } else { line };
+                    let inert = !rest.contains("##") && (own || !rest.contains("::"));
+                    assert!(inert, "{annotations} {format}: {line:?}");
+                    assert!(!line.contains('\x1b'), "{line:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_inherited_input_variable_is_named_in_the_text_report() {
+    let server = Server::always(200, PASSING);
+    let saved = std::env::temp_dir().join(format!("gate-inherited-{}.json", std::process::id()));
+    std::fs::write(&saved, PASSING).unwrap();
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &server.url(),
+            "--job-id",
+            "job-1",
+            "--job-name",
+            "n",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env("SERVICESTAGE_INPUT", &saved));
+    let _ = std::fs::remove_file(&saved);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let last = out.stdout.lines().last().unwrap_or_default().to_string();
+    assert_eq!(last, format!("judging saved response {}", saved.display()));
+    assert!(
+        server.requests().is_empty(),
+        "the saved response replaced the live check"
+    );
+}

@@ -30,31 +30,17 @@ impl Rng {
     }
 }
 
-fn state(rng: &mut Rng) -> State {
-    match rng.below(10) {
+fn build(rng: &mut Rng, id: usize) -> Build {
+    let id = format!("b{id}");
+    let state = match rng.below(10) {
         0..=4 => State::Successful,
         5 | 6 => State::Failed,
         7 => State::Timeout,
         8 => State::Cancel,
-        _ => State::Unfinished(
-            if rng.chance(50) {
-                "Building"
-            } else {
-                "Queuing"
-            }
-            .into(),
-        ),
-    }
-}
-
-fn build(rng: &mut Rng, id: usize) -> Build {
-    let state = state(rng);
-    let duration = state.is_finished().then(|| 60 + rng.below(600));
-    Build {
-        id: format!("b{id}"),
-        state,
-        duration,
-    }
+        _ if rng.chance(50) => return Build::unfinished(id, "Building"),
+        _ => return Build::unfinished(id, "Queuing"),
+    };
+    Build::finished(id, state, 60 + rng.below(600))
 }
 
 fn builds(rng: &mut Rng) -> Vec<Build> {
@@ -102,30 +88,105 @@ fn verdict_of(evaluation: &Evaluation, name: &str) -> Option<Verdict> {
         .map(|r| r.verdict)
 }
 
-#[test]
-fn the_verdict_is_never_pass_when_a_rule_failed_or_was_undecided() {
-    for seed in 0..CASES {
+/// Random histories with their configs and evaluations, one per seed.
+fn cases() -> impl Iterator<Item = (u64, Vec<Build>, RuleConfig, Evaluation)> {
+    (0..CASES).map(|seed| {
         let rng = &mut Rng::new(seed);
         let list = builds(rng);
         let config = config(rng, &list);
         let evaluation = evaluate(&list, &config);
-        let any = |v| evaluation.rules.iter().any(|r| r.verdict == v);
-        let expected = if any(Verdict::Fail) {
-            Verdict::Fail
-        } else if any(Verdict::Inconclusive) {
-            Verdict::Inconclusive
-        } else {
-            Verdict::Pass
-        };
-        assert_eq!(evaluation.verdict, expected, "seed {seed}");
-        if evaluation.verdict == Verdict::Pass {
-            let target = evaluation
-                .target
-                .as_ref()
-                .unwrap_or_else(|| panic!("seed {seed}: a pass without a target"));
-            assert!(config.require_states.contains(&target.state), "seed {seed}");
+        (seed, list, config, evaluation)
+    })
+}
+
+#[test]
+fn one_failed_rule_fails_the_gate() {
+    for (seed, _, _, evaluation) in cases() {
+        if evaluation.rules.iter().any(|r| r.verdict == Verdict::Fail) {
+            assert_eq!(evaluation.verdict, Verdict::Fail, "seed {seed}");
         }
     }
+}
+
+#[test]
+fn without_a_failure_one_undecided_rule_makes_the_gate_inconclusive() {
+    let mut seen = 0;
+    for (seed, _, _, evaluation) in cases() {
+        let verdicts: Vec<Verdict> = evaluation.rules.iter().map(|r| r.verdict).collect();
+        if !verdicts.contains(&Verdict::Fail) && verdicts.contains(&Verdict::Inconclusive) {
+            assert_eq!(evaluation.verdict, Verdict::Inconclusive, "seed {seed}");
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "too few undecided cases: {seen}");
+}
+
+#[test]
+fn a_pass_means_every_rule_passed_on_a_finished_allowed_target() {
+    let mut passes = 0;
+    for (seed, _, config, evaluation) in cases() {
+        if evaluation.verdict != Verdict::Pass {
+            continue;
+        }
+        passes += 1;
+        assert!(
+            evaluation.rules.iter().all(|r| r.verdict == Verdict::Pass),
+            "seed {seed}"
+        );
+        let target = evaluation
+            .target
+            .as_ref()
+            .and_then(Build::as_finished)
+            .unwrap_or_else(|| panic!("seed {seed}: a pass without a finished target"));
+        assert!(config.require_states.contains(&target.state), "seed {seed}");
+        if let Some(limit) = config.max_duration {
+            assert!(Duration::from_secs(target.seconds) <= limit, "seed {seed}");
+        }
+    }
+    assert!(passes > 100, "too few passes: {passes}");
+}
+
+#[test]
+fn every_rule_passing_passes_the_gate() {
+    for (seed, _, _, evaluation) in cases() {
+        if evaluation.rules.iter().all(|r| r.verdict == Verdict::Pass) {
+            assert_eq!(evaluation.verdict, Verdict::Pass, "seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn adding_a_rule_that_passes_never_changes_the_verdict() {
+    let mut checked = 0;
+    for (seed, list, config, evaluation) in cases() {
+        // A duration limit no build can exceed, and a streak limit no window can reach.
+        let looser = [
+            RuleConfig {
+                max_duration: Some(Duration::from_secs(u64::MAX)),
+                ..config.clone()
+            },
+            RuleConfig {
+                max_consecutive_failures: config.max_consecutive_failures.or(Some(usize::MAX)),
+                ..config.clone()
+            },
+        ];
+        for (i, more) in looser.iter().enumerate() {
+            let added = evaluate(&list, more);
+            let new: Vec<_> = added
+                .rules
+                .iter()
+                .filter(|r| !evaluation.rules.iter().any(|old| old.name == r.name))
+                .collect();
+            if !new.is_empty() && new.iter().all(|r| r.verdict == Verdict::Pass) {
+                assert_eq!(
+                    added.verdict, evaluation.verdict,
+                    "seed {seed}, variant {i}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "too few cases: {checked}");
 }
 
 #[test]
@@ -141,11 +202,7 @@ fn adding_a_failed_build_to_the_window_never_raises_the_success_rate() {
         let mut worse = list.clone();
         worse.insert(
             target + 1,
-            Build {
-                id: "extra-failure".into(),
-                state: State::Failed,
-                duration: Some(100),
-            },
+            Build::finished("extra-failure", State::Failed, 100),
         );
         let mut worse_config = config.clone();
         worse_config.window += 1;

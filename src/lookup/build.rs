@@ -109,7 +109,8 @@ fn checked_details(raw: RawDetails, build_id: &str) -> Result<BuildDetails, Stri
     }
     Ok(BuildDetails {
         build_id: listed_id,
-        state: optional_text(raw.build_state, PLACE, "build_state")?.map(|s| State::parse(&s)),
+        state: optional_text(raw.build_state, PLACE, "build_state")?
+            .and_then(|s| State::parse_terminal(&s)),
         commit: commit.map(|c| c.to_ascii_lowercase()),
         branch: optional_text(raw.branch, PLACE, "branch")?,
         started_at: optional_text(raw.started_at, PLACE, "started_at")?,
@@ -294,7 +295,7 @@ mod tests {
             r#"{"build_id":"b1","index":"2","ended_at":"","branch":null,"build_state":"Building"}"#,
         )
         .unwrap();
-        assert_eq!(d.state, Some(State::Unfinished("Building".into())));
+        assert_eq!(d.state, None, "Building is not a finished state");
         assert_eq!(
             (d.commit, d.branch, d.started_at, d.ended_at),
             (None, None, None, None)

@@ -1,25 +1,11 @@
 //! Azure Pipelines logging commands.
 
+use super::escape::azure;
 use super::{Outcome, verdict_name};
 use crate::rules::Verdict;
 
-/// Escapes a logging command's message.
-fn escape_message(s: &str) -> String {
-    s.replace('%', "%AZP25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a logging command's property value.
-fn escape_property(s: &str) -> String {
-    escape_message(s).replace(';', "%3B").replace(']', "%5D")
-}
-
 fn issue(kind: &str, message: &str) -> String {
-    format!(
-        "##vso[task.logissue type={kind}]{}\n",
-        escape_message(message)
-    )
+    format!("##vso[task.logissue type={kind}]{}\n", azure(message))
 }
 
 /// An issue per failed or inconclusive rule, the `verdict` output variable, and
@@ -44,7 +30,7 @@ pub fn annotations(outcome: &Outcome, inconclusive_passes: bool) -> String {
     }
     out.push_str(&format!(
         "##vso[task.setvariable variable=verdict;isoutput=true]{}\n",
-        escape_property(verdict_name(outcome))
+        azure(verdict_name(outcome))
     ));
     let inconclusive = matches!(outcome, Ok(e) if e.verdict == Verdict::Inconclusive);
     if inconclusive && inconclusive_passes {

@@ -19,14 +19,15 @@ pub enum StateMark {
     Unfinished,
 }
 
-impl From<&State> for StateMark {
-    fn from(state: &State) -> StateMark {
+/// `None` is a build that has not finished.
+impl From<Option<State>> for StateMark {
+    fn from(state: Option<State>) -> StateMark {
         match state {
-            State::Successful => StateMark::Successful,
-            State::Failed => StateMark::Failed,
-            State::Timeout => StateMark::Timeout,
-            State::Cancel => StateMark::Cancel,
-            State::Unfinished(_) => StateMark::Unfinished,
+            Some(State::Successful) => StateMark::Successful,
+            Some(State::Failed) => StateMark::Failed,
+            Some(State::Timeout) => StateMark::Timeout,
+            Some(State::Cancel) => StateMark::Cancel,
+            None => StateMark::Unfinished,
         }
     }
 }
@@ -59,8 +60,8 @@ pub struct ChartBuild {
 impl From<&Build> for ChartBuild {
     fn from(build: &Build) -> ChartBuild {
         ChartBuild {
-            state: StateMark::from(&build.state),
-            duration: build.duration,
+            state: StateMark::from(build.state()),
+            duration: build.seconds(),
         }
     }
 }
@@ -461,14 +462,14 @@ mod tests {
     #[test]
     fn marks_follow_the_api_state() {
         let states = [
-            (State::Successful, StateMark::Successful),
-            (State::Failed, StateMark::Failed),
-            (State::Timeout, StateMark::Timeout),
-            (State::Cancel, StateMark::Cancel),
-            (State::parse("Building"), StateMark::Unfinished),
+            (Some(State::Successful), StateMark::Successful),
+            (Some(State::Failed), StateMark::Failed),
+            (Some(State::Timeout), StateMark::Timeout),
+            (Some(State::Cancel), StateMark::Cancel),
+            (None, StateMark::Unfinished),
         ];
         for (state, mark) in states {
-            assert_eq!(StateMark::from(&state), mark);
+            assert_eq!(StateMark::from(state), mark);
         }
     }
 }

@@ -2,27 +2,16 @@
 
 use std::fmt::Write;
 
+use super::escape::{github_data, github_property, markdown_code, markdown_text, output_delimiter};
 use super::{Outcome, duration_text, verdict_name};
 use crate::config::JobRef;
 use crate::rules::Verdict;
 
-/// Escapes a workflow command's message.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
 fn command(level: &str, title: &str, message: &str) -> String {
     format!(
         "::{level} title={}::{}\n",
-        escape_property(title),
-        escape_data(message)
+        github_property(title),
+        github_data(message)
     )
 }
 
@@ -50,7 +39,7 @@ pub fn annotations(outcome: &Outcome) -> String {
                     Some(b) => format!(
                         "build {} is {} ({})",
                         b.id,
-                        b.state.name(),
+                        b.state_name(),
                         duration_text(b)
                     ),
                     None => "no target".to_string(),
@@ -67,10 +56,6 @@ pub fn annotations(outcome: &Outcome) -> String {
     }
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
-}
-
 /// The Markdown appended to `$GITHUB_STEP_SUMMARY`.
 pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
     let verdict = verdict_name(outcome);
@@ -82,7 +67,7 @@ pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
     };
     let mut out = format!("### {icon} servicestage-gate: {verdict}\n\n");
     if let Some(name) = job.name.as_deref().or(job.id.as_deref()) {
-        let _ = writeln!(out, "Job: `{}`\n", cell(name));
+        let _ = writeln!(out, "Job: {}\n", markdown_code(name));
     }
     match outcome {
         Err(err) => {
@@ -90,16 +75,16 @@ pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
                 out,
                 "Could not evaluate ({}): {}",
                 err.kind(),
-                cell(&err.to_string())
+                markdown_text(&err.to_string())
             );
         }
         Ok(evaluation) => {
             if let Some(b) = &evaluation.target {
                 let _ = writeln!(
                     out,
-                    "Target: build `{}`, {}, {}\n",
-                    cell(&b.id),
-                    cell(b.state.name()),
+                    "Target: build {}, {}, {}\n",
+                    markdown_code(&b.id),
+                    markdown_text(b.state_name()),
                     duration_text(b)
                 );
             }
@@ -110,7 +95,7 @@ pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
                     "| {} | {} | {} |",
                     rule.name,
                     rule.verdict.name(),
-                    cell(&rule.message)
+                    markdown_text(&rule.message)
                 );
             }
             let s = &evaluation.summary;
@@ -125,40 +110,33 @@ pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
     out
 }
 
+/// One `name=value` line, or the delimiter form for a value over several lines.
+fn output(out: &mut String, name: &str, value: &str) {
+    if value.contains(['\n', '\r']) {
+        let delimiter = output_delimiter(value);
+        let _ = writeln!(out, "{name}<<{delimiter}\n{value}\n{delimiter}");
+    } else {
+        let _ = writeln!(out, "{name}={value}");
+    }
+}
+
 /// `name=value` lines for `$GITHUB_OUTPUT`; `report` holds the JSON report.
 pub fn outputs(outcome: &Outcome, json_report: &str) -> String {
     let target = outcome.as_ref().ok().and_then(|e| e.target.as_ref());
     let mut out = String::new();
-    let mut put = |name: &str, value: &str| {
-        if value.contains(['\n', '\r']) {
-            let mut delimiter = "SERVICESTAGE_GATE_EOF".to_string();
-            while value.contains(&delimiter) {
-                delimiter.push('_');
-            }
-            let _ = writeln!(out, "{name}<<{delimiter}\n{value}\n{delimiter}");
-        } else {
-            let _ = writeln!(out, "{name}={value}");
-        }
-    };
-    put("verdict", verdict_name(outcome));
-    put("build-id", target.map_or("", |b| b.id.as_str()));
-    put("build-state", target.map_or("", |b| b.state.name()));
-    put(
-        "duration",
-        &target
-            .and_then(|b| b.duration)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
+    output(&mut out, "verdict", verdict_name(outcome));
+    output(&mut out, "build-id", target.map_or("", |b| b.id.as_str()));
+    output(
+        &mut out,
+        "build-state",
+        target.map_or("", |b| b.state_name()),
     );
+    let seconds = target.and_then(|b| b.seconds());
+    let duration = seconds.map(|d| d.to_string()).unwrap_or_default();
+    output(&mut out, "duration", &duration);
     // Always the delimiter form, so the report's shape never depends on its content.
-    let mut delimiter = "SERVICESTAGE_GATE_REPORT_EOF".to_string();
-    while json_report.contains(&delimiter) {
-        delimiter.push('_');
-    }
-    let _ = writeln!(
-        out,
-        "report<<{delimiter}\n{}\n{delimiter}",
-        json_report.trim_end()
-    );
+    let report = json_report.trim_end();
+    let delimiter = output_delimiter(report);
+    let _ = writeln!(out, "report<<{delimiter}\n{report}\n{delimiter}");
     out
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::escape::json_inert;
 use super::{Outcome, verdict_name};
 use crate::config::JobRef;
 
@@ -58,8 +59,8 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
         Ok(e) => (
             e.target.as_ref().map(|b| Target {
                 build_id: &b.id,
-                build_state: b.state.name(),
-                duration: b.duration,
+                build_state: b.state_name(),
+                duration: b.seconds(),
             }),
             e.rules
                 .iter()
@@ -102,7 +103,7 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
         error,
     };
     // Serializing these plain structs cannot fail.
-    let mut out = serde_json::to_string(&report).unwrap_or_default();
+    let mut out = json_inert(&serde_json::to_string(&report).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -1,26 +1,9 @@
 //! `--junit`: a JUnit XML report, one testcase per rule.
 
 use super::Outcome;
+use super::escape::xml;
 use crate::config::JobRef;
 use crate::rules::Verdict;
-
-/// Escapes text for XML and drops characters XML 1.0 cannot hold.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn render(job: &JobRef, outcome: &Outcome) -> String {
     let job_name = job
@@ -54,7 +37,7 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
                     };
                     format!(
                         "    <testcase classname=\"{class}\" name=\"{}\">\n      {body}\n    </testcase>\n",
-                        rule.name
+                        xml(rule.name)
                     )
                 })
                 .collect();

@@ -1,14 +1,18 @@
-//! The default report: plain lines that read well in any CI log, without colour.
+//! The default report: plain lines that read well in any CI log, without colour. Every
+//! piece of server or environment text goes through `escape::log_text`.
 
 use std::fmt::Write;
 
+use super::escape::log_text;
 use super::{duration_text, upper};
-use crate::config::{Ci, JobRef};
+use crate::config::{Ci, JobRef, Source};
 use crate::error::Error;
 use crate::rules::Evaluation;
 
 /// The report for stdout. `now` (Unix seconds) stamps GitLab's collapsible section.
-pub fn render(job: &JobRef, evaluation: &Evaluation, ci: Ci, now: u64) -> String {
+/// A saved response is named, so an inherited `SERVICESTAGE_INPUT` cannot pass for a
+/// live check.
+pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, now: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -21,8 +25,8 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, ci: Ci, now: u64) -> String
             let _ = writeln!(
                 out,
                 "target: build {} {} ({})",
-                b.id,
-                b.state.name(),
+                log_text(&b.id),
+                log_text(b.state_name()),
                 duration_text(b)
             );
         }
@@ -41,7 +45,7 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, ci: Ci, now: u64) -> String
             "  {:<12} {}: {}",
             upper(rule.verdict),
             rule.name,
-            rule.message
+            log_text(&rule.message)
         );
     }
     if gitlab {
@@ -53,6 +57,13 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, ci: Ci, now: u64) -> String
         "summary: {} builds, {} finished, {} successful; {} in the window",
         s.total, s.finished, s.successful, s.window
     );
+    // Last, so the lines above read the same for live and saved runs.
+    if let Source::Saved(path) = source {
+        let name = path
+            .as_deref()
+            .map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
+        let _ = writeln!(out, "judging saved response {}", log_text(&name));
+    }
     out
 }
 
@@ -62,11 +73,21 @@ pub fn error_line(err: &Error) -> String {
         Error::Usage(_) => " (see --help)",
         _ => "",
     };
-    format!("servicestage-gate: {err}{hint}\n")
+    format!("servicestage-gate: {}{hint}\n", log_text(&err.to_string()))
+}
+
+/// A progress or `--verbose` line for stderr, made inert: it may carry build ids and
+/// states. `main` prints every such line through this.
+pub fn log_line(line: &str) -> String {
+    format!("servicestage-gate: {}\n", log_text(line))
 }
 
 fn job_text(job: &JobRef) -> String {
-    match (&job.name, &job.id) {
+    let (name, id) = (
+        job.name.as_deref().map(log_text),
+        job.id.as_deref().map(log_text),
+    );
+    match (name, id) {
         (Some(name), Some(id)) => format!(" for job {name} ({id})"),
         (Some(name), None) => format!(" for job {name}"),
         (None, Some(id)) => format!(" for job {id}"),
