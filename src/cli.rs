@@ -105,6 +105,7 @@ options! {
     flags {
         job_id: (Option<String>) [option] "ID", Fallback::Required, "build job ID (required without --input)";
         job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input)";
+        job: (Vec<String>) [option] "NAME", Fallback::None, "gate several jobs by name, each with the same rules; repeatable or comma-separated; excludes --job-id and --job-name";
         endpoint: (Option<String>) [option] "URL", Described("from --region"), "API base URL, e.g. https://servicestage.cn-north-4.myhuaweicloud.com; plain http:// only to loopback";
         region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com";
         project_id: (Option<String>) [option] "ID", Described("$HUAWEICLOUD_SDK_PROJECT_ID"), "project ID, sent as X-Project-Id";
@@ -119,6 +120,7 @@ options! {
         min_success_rate: (Option<String>) [option] "PCT", Fallback::None, "minimum Successful / (Successful + Failed + Timeout) over the window, e.g. 90 or 90%";
         max_consecutive_failures: (Option<String>) [option] "N", Fallback::None, "maximum length of the newest run of Failed/Timeout builds";
         max_duration_regression: (Option<String>) [option] "PCT", Fallback::None, "the target may take at most this percentage longer than the median Successful build";
+        advisory: (Vec<String>) [option] "RULE", Fallback::None, "report this rule but never let it change the verdict; repeatable or comma-separated; not state";
         wait: (Option<String>) [option] "DUR", Value("0"), "poll until the target has finished or this has passed, e.g. 30m (0: no waiting)";
         poll_interval: (Option<String>) [option] "DUR", Value("15s"), "time between polls while waiting (at least 1s)";
         inconclusive: (Option<String>) [option] "pass|fail", Value("fail"), "what an inconclusive verdict exits with";
@@ -128,6 +130,7 @@ options! {
         format: (Option<String>) [option] "text|json", Value("text"), "what stdout gets";
         annotations: (Option<String>) [option] "auto|github|azure|none", Value("auto"), "CI annotations; auto: github when GITHUB_ACTIONS=true, azure when TF_BUILD=True";
         junit: (Option<String>) [option] "PATH", Fallback::None, "also write a JUnit XML report, one testcase per rule, to this path";
+        ascii: (bool) [switch] "", Described("off; on when the locale is not UTF-8"), "draw the text report's history strip in ASCII (+ x T - .)";
         verbose: (bool) [switch, short = 'v'] "", Described("off"), "log each request (method, URL, status, bytes, time) to stderr";
     }
     secrets {

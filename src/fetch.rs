@@ -7,9 +7,12 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::client::{Client, Deadline, MAX_BODY};
-use crate::config::{Config, Source};
+use ureq::http::Method;
+
+use crate::client::{Client, Deadline, MAX_BODY, Request};
+use crate::config::{Api, Config, JobRef, Source};
 use crate::error::Error;
+use crate::lookup::jobs::{self, Job, JobList};
 use crate::model::{self, Build, Page};
 use crate::rules::{self, History, RuleConfig};
 
@@ -26,7 +29,75 @@ pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Er
         Source::Saved(path) => return load_saved(path.as_deref()),
         Source::Api(api) => api,
     };
-    let client = Client::new(api, config.verbose, Deadline::for_run(config.wait, api))?;
+    poll(config, api, Deadline::for_run(config.wait, api), log)
+}
+
+/// One of several jobs (`--job`), under the run's shared deadline: its id is looked up
+/// by name when not known (and written into `job`), then its builds are fetched as for
+/// one job, over a client and connection of its own.
+pub fn job_history(
+    config: &Config,
+    job: &mut JobRef,
+    deadline: Deadline,
+    log: &mut dyn FnMut(&str),
+) -> Result<History, Error> {
+    let Source::Api(api) = &config.source else {
+        return Err(Error::Usage("--job needs the API, not --input".into()));
+    };
+    let name = job.name.clone().unwrap_or_default();
+    let found = match &job.id {
+        Some(id) => Job {
+            id: id.clone(),
+            name,
+        },
+        None => look_up_job(config, api, &name, deadline.clone(), log)?,
+    };
+    job.id = Some(found.id.clone());
+    let api = Api {
+        job_id: found.id,
+        job_name: found.name,
+        ..(**api).clone()
+    };
+    poll(config, &api, deadline, log)
+}
+
+/// The job named `name`, from the job list. A stand-in until the lookup of issue 14 is
+/// wired into the client; it pages with `lookup::jobs` exactly as that will.
+fn look_up_job(
+    config: &Config,
+    api: &Api,
+    name: &str,
+    deadline: Deadline,
+    log: &mut dyn FnMut(&str),
+) -> Result<Job, Error> {
+    let client = Client::new(api, config.verbose, deadline)?;
+    let mut list = JobList::default();
+    for number in 1..=jobs::MAX_JOB_PAGES {
+        let page = number.to_string();
+        let per_page = PER_PAGE.to_string();
+        let query = [("job_name", name), ("page", &page), ("per_page", &per_page)];
+        let request = Request {
+            method: Method::GET,
+            path: "/assembling/v1/jobs",
+            query: &query,
+            body: b"",
+        };
+        let body = client.send(&request, log)?;
+        if !list.absorb(jobs::parse_job_page(body.as_slice())?)? {
+            break;
+        }
+    }
+    jobs::match_job(&list.jobs, name)
+}
+
+/// Fetches `api`'s builds, polling while `--wait` asks for a build that has not finished.
+fn poll(
+    config: &Config,
+    api: &Api,
+    deadline: Deadline,
+    log: &mut dyn FnMut(&str),
+) -> Result<History, Error> {
+    let client = Client::new(api, config.verbose, deadline)?;
     let deadline = client.deadline();
     let mut previous = None;
     loop {

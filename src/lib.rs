@@ -10,6 +10,7 @@ pub mod config;
 pub mod encoding;
 pub mod error;
 pub mod fetch;
+pub mod gate;
 pub mod iam;
 pub mod lookup;
 pub mod model;

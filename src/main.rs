@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use servicestage_gate::cli::{self, Early};
 use servicestage_gate::config::{self, Annotations, Config, Format, JobRef};
 use servicestage_gate::error::Error;
-use servicestage_gate::fetch;
-use servicestage_gate::report::{Outcome, azure, github, json, junit, text};
-use servicestage_gate::rules::{self, Verdict};
+use servicestage_gate::gate;
+use servicestage_gate::report::{Run, azure, github, json, junit, text};
+use servicestage_gate::rules::Verdict;
 
 const EXIT_PASS: u8 = 0;
 const EXIT_FAIL: u8 = 1;
@@ -29,9 +29,9 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(exit) => return exit,
     };
-    let outcome = judge(&config);
-    let code = exit_code(&config, &outcome);
-    match publish(&config, &outcome) {
+    let run = judge(&config);
+    let code = exit_code(&config, &run);
+    match publish(&config, &run) {
         Ok(()) => ExitCode::from(code),
         Err(err) => stdout_failed(&err, code),
     }
@@ -68,20 +68,18 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
         .map_err(|err| usage_before_config(&err, &config::job(&parsed, env), format()))
 }
 
-/// Fetches the builds and evaluates the rules; progress lines go to stderr.
-fn judge(config: &Config) -> Outcome {
-    let mut stderr_line = |line: &str| eprint!("{}", text::log_line(line));
-    fetch::history(config, &mut stderr_line).map(|history| rules::evaluate(&history, &config.rules))
+/// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
+fn judge(config: &Config) -> Run {
+    let stderr_line = |line: &str| eprint!("{}", text::log_line(line));
+    gate::run(config, &stderr_line)
 }
 
-/// The one place that maps an outcome to an exit code.
-fn exit_code(config: &Config, outcome: &Outcome) -> u8 {
-    match outcome {
-        Ok(e) => match e.verdict {
-            Verdict::Pass => EXIT_PASS,
-            Verdict::Inconclusive if config.inconclusive_passes => EXIT_PASS,
-            Verdict::Inconclusive | Verdict::Fail => EXIT_FAIL,
-        },
+/// The one place that maps a run to an exit code: any job in error makes it an error.
+fn exit_code(config: &Config, run: &Run) -> u8 {
+    match run.verdict() {
+        Ok(Verdict::Pass) => EXIT_PASS,
+        Ok(Verdict::Inconclusive) if config.inconclusive_passes => EXIT_PASS,
+        Ok(Verdict::Inconclusive | Verdict::Fail) => EXIT_FAIL,
         Err(Error::Usage(_)) => EXIT_USAGE,
         Err(_) => EXIT_ERROR,
     }
@@ -103,8 +101,9 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 /// A usage error found before there was a config to publish with.
 fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
     eprint!("{}", text::error_line(err));
+    let run = Run::single(job.clone(), Err(err.clone()));
     if format == Format::Json
-        && let Err(write) = write_stdout(&json::render(job, &Err(err.clone())))
+        && let Err(write) = write_stdout(&json::render(&run))
     {
         return stdout_failed(&write, EXIT_USAGE);
     }
@@ -113,17 +112,18 @@ fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
 
 /// Prints the report and annotations, and writes the files the config asks for. Only a
 /// failed stdout is an error: the files are extras and get a warning.
-fn publish(config: &Config, outcome: &Outcome) -> std::io::Result<()> {
-    let json_report = json::render(&config.job, outcome);
+fn publish(config: &Config, run: &Run) -> std::io::Result<()> {
+    let json_report = json::render(run);
     if json_report.trim().is_empty() {
         return Err(std::io::Error::other("the JSON report could not be built"));
     }
     let annotations = match config.annotations {
-        Annotations::Github => github::annotations(outcome),
-        Annotations::Azure => azure::annotations(outcome, config.inconclusive_passes),
+        Annotations::Github => github::annotations(run),
+        Annotations::Azure => azure::annotations(run, config.inconclusive_passes),
         Annotations::None => String::new(),
     };
-    if let Err(err) = outcome {
+    // With several jobs the text report shows each job's error in its block.
+    if let (Some(err), false) = (run.error(), run.several) {
         eprint!("{}", text::error_line(err));
     }
     // Annotations join stdout in text mode; in JSON mode stdout holds only the object.
@@ -132,37 +132,39 @@ fn publish(config: &Config, outcome: &Outcome) -> std::io::Result<()> {
             eprint!("{annotations}");
             write_stdout(&json_report)
         }
-        Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, outcome))),
+        Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, run))),
     };
-    write_files(config, outcome, &json_report);
+    write_files(config, run, &json_report);
     printed
 }
 
-fn text_report(config: &Config, outcome: &Outcome) -> String {
+fn text_report(config: &Config, run: &Run) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    match outcome {
-        Ok(e) => text::render(&config.job, e, &config.source, config.ci, now),
-        Err(_) => String::new(),
-    }
+    let style = text::Style {
+        ci: config.ci,
+        now,
+        symbols: config.symbols,
+    };
+    text::render_run(run, &config.source, style)
 }
 
 /// `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT` and `--junit`; a failure is a warning.
-fn write_files(config: &Config, outcome: &Outcome, json_report: &str) {
+fn write_files(config: &Config, run: &Run, json_report: &str) {
     if config.annotations == Annotations::Github {
         let files = &config.github_files;
         if let Some(path) = &files.step_summary {
-            let summary = github::step_summary(&config.job, outcome);
+            let summary = github::step_summary(run, config.rules.max_duration);
             append_or_warn(path, &summary, "GITHUB_STEP_SUMMARY");
         }
         if let Some(path) = &files.output {
-            let outputs = github::outputs(outcome, json_report);
+            let outputs = github::outputs(run, json_report);
             append_or_warn(path, &outputs, "GITHUB_OUTPUT");
         }
     }
     if let Some(path) = &config.junit
-        && let Err(e) = replace_regular_file(path, &junit::render(&config.job, outcome))
+        && let Err(e) = replace_regular_file(path, &junit::render(run))
     {
         eprintln!(
             "servicestage-gate: warning: --junit: cannot write {}: {e}",

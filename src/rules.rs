@@ -49,6 +49,8 @@ pub struct RuleConfig {
     pub min_success_rate: Option<Percent>,
     pub max_consecutive_failures: Option<usize>,
     pub max_duration_regression: Option<Percent>,
+    /// `--advisory`: rules reported but left out of the verdict (never `state`).
+    pub advisory: Vec<&'static str>,
 }
 
 impl Default for RuleConfig {
@@ -63,6 +65,7 @@ impl Default for RuleConfig {
             min_success_rate: None,
             max_consecutive_failures: None,
             max_duration_regression: None,
+            advisory: Vec::new(),
         }
     }
 }
@@ -70,6 +73,18 @@ impl Default for RuleConfig {
 impl RuleConfig {
     fn has_history_rules(&self) -> bool {
         !HistoryRule::configured(self).is_empty()
+    }
+
+    /// Whether `evaluate` reports the rule `name` under this config.
+    pub fn enabled(&self, name: &str) -> bool {
+        match name {
+            STATE => true,
+            MAX_DURATION => self.max_duration.is_some(),
+            MIN_BUILDS => self.has_history_rules(),
+            _ => HistoryRule::configured(self)
+                .iter()
+                .any(|r| r.name() == name),
+        }
     }
 }
 
@@ -121,11 +136,12 @@ impl HistoryRule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Declared from best to worst, so `max` picks the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
     Pass,
-    Fail,
     Inconclusive,
+    Fail,
 }
 
 impl Verdict {
@@ -144,6 +160,8 @@ pub struct RuleResult {
     pub verdict: Verdict,
     /// Observed against expected, in human units.
     pub message: String,
+    /// Reported, but left out of the verdict (`--advisory`).
+    pub advisory: bool,
 }
 
 /// Why the target cannot be judged: the rules that need it are inconclusive with this.
@@ -186,6 +204,8 @@ pub struct Evaluation {
     pub rules: Vec<RuleResult>,
     pub verdict: Verdict,
     pub summary: Summary,
+    /// The finished builds the history rules looked at, newest first.
+    pub window: Vec<Build>,
 }
 
 /// The builds that were received, with the API's own counts when it sent them.
@@ -283,6 +303,9 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
         }
     }
 
+    for rule in &mut rules {
+        rule.advisory = config.advisory.contains(&rule.name);
+    }
     Evaluation {
         target: target_index.map(|i| builds[i].clone()),
         verdict: overall(&rules),
@@ -293,19 +316,23 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
             successful: history.successful.unwrap_or(received.successful),
             window: window.len(),
         },
+        window: builds[target_index.unwrap_or(0)..]
+            .iter()
+            .filter(|b| b.is_finished())
+            .take(config.window)
+            .cloned()
+            .collect(),
     }
 }
 
-/// Fail beats inconclusive beats pass.
+/// Fail beats inconclusive beats pass; advisory rules do not count.
 pub fn overall(rules: &[RuleResult]) -> Verdict {
-    let any = |v| rules.iter().any(|r| r.verdict == v);
-    if any(Verdict::Fail) {
-        Verdict::Fail
-    } else if any(Verdict::Inconclusive) {
-        Verdict::Inconclusive
-    } else {
-        Verdict::Pass
-    }
+    rules
+        .iter()
+        .filter(|r| !r.advisory)
+        .map(|r| r.verdict)
+        .max()
+        .unwrap_or(Verdict::Pass)
 }
 
 /// The build to judge: `--build-id`, else the newest finished one with
@@ -375,6 +402,7 @@ fn result(name: &'static str, verdict: Verdict, message: String) -> RuleResult {
         name,
         verdict,
         message,
+        advisory: false,
     }
 }
 
@@ -915,16 +943,59 @@ mod tests {
             name: "x",
             verdict,
             message: String::new(),
+            advisory: false,
+        };
+        let advisory = |verdict| RuleResult {
+            advisory: true,
+            ..r(verdict)
         };
         let cases = [
             (vec![r(Pass), r(Pass)], Pass),
             (vec![r(Pass), r(Inconclusive)], Inconclusive),
             (vec![r(Inconclusive), r(Fail), r(Pass)], Fail),
             (vec![], Pass),
+            // advisory rules are reported, never counted
+            (vec![r(Pass), advisory(Fail)], Pass),
+            (vec![r(Inconclusive), advisory(Fail)], Inconclusive),
+            (vec![r(Pass), advisory(Inconclusive)], Pass),
         ];
         for (rules, verdict) in cases {
             assert_eq!(overall(&rules), verdict, "{rules:?}");
         }
+    }
+
+    #[test]
+    fn evaluate_marks_advisory_rules_and_leaves_them_out_of_the_verdict() {
+        let config = RuleConfig {
+            max_duration: Some(Duration::from_secs(10)),
+            advisory: vec![MAX_DURATION],
+            ..RuleConfig::default()
+        };
+        let evaluation = run("S60 S1", &config);
+        let limit = rule(&evaluation, MAX_DURATION);
+        assert_eq!((limit.verdict, limit.advisory), (Fail, true));
+        assert!(!rule(&evaluation, STATE).advisory);
+        assert_eq!(evaluation.verdict, Pass);
+    }
+
+    #[test]
+    fn the_evaluation_keeps_the_window_newest_first() {
+        let config = RuleConfig {
+            window: 3,
+            ..RuleConfig::default()
+        };
+        let evaluation = run("B S1 F2 C3 S4", &config);
+        let ids: Vec<&str> = evaluation.window.iter().map(|b| b.id.as_str()).collect();
+        let states: Vec<_> = evaluation.window.iter().map(|b| b.state()).collect();
+        assert_eq!(ids.len(), 3, "{ids:?}");
+        assert_eq!(
+            states,
+            [
+                Some(State::Successful),
+                Some(State::Failed),
+                Some(State::Cancel)
+            ]
+        );
     }
 
     #[test]

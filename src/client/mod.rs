@@ -41,7 +41,9 @@ pub fn run_budget(timeout: Duration, retries: u32) -> Duration {
         .saturating_add(RETRY_AFTER_MAX.saturating_mul(retries))
 }
 
-/// When the whole run must be over: `--wait` when given, else the run budget.
+/// When the whole run must be over: `--wait` when given, else the run budget. Cloned,
+/// it is one deadline shared by several jobs' clients.
+#[derive(Debug, Clone)]
 pub struct Deadline {
     at: Instant,
     /// Names the limit in a timeout message.

@@ -112,6 +112,26 @@ impl Lookup<'_> {
         }
     }
 
+    /// A repeatable option: every flag value, else its variable, each split at commas,
+    /// trimmed, empty items dropped; with the flag or variable it came from.
+    pub fn list(&self, name: &str, flags: &[String]) -> Result<(String, Vec<String>), Error> {
+        let (origin, values) = if flags.is_empty() {
+            let variable = cli::option(name).variable();
+            let value = self.var(&variable)?;
+            (variable, value.into_iter().collect())
+        } else {
+            (format!("--{name}"), flags.to_vec())
+        };
+        let items = values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok((origin, items))
+    }
+
     pub fn switch(&self, name: &str, flag: bool) -> Result<bool, Error> {
         if flag {
             return Ok(true);

@@ -22,13 +22,17 @@ pub use values::MAX_DURATION;
 
 use crate::cli::Args;
 use crate::error::Error;
-use crate::rules::RuleConfig;
+use crate::lookup::jobs::check_job_name;
+use crate::report::chart::Symbols;
+use crate::rules::{self, RuleConfig};
 use env::Lookup;
 use values::*;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub job: JobRef,
+    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
+    pub jobs: Vec<JobRef>,
     pub source: Source,
     pub rules: RuleConfig,
     pub wait: Duration,
@@ -43,6 +47,8 @@ pub struct Config {
     pub github_files: GithubFiles,
     /// Which CI runs the gate, for CI-specific touches in the text report.
     pub ci: Ci,
+    /// The marks of the text report's history strip (`--ascii`, the locale).
+    pub symbols: Symbols,
 }
 
 /// The job as the user named it; both are `None` when judging a saved response without them.
@@ -119,17 +125,32 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         id: lookup.get("job-id", &args.job_id)?.map(|s| s.value),
         name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
     };
+    let jobs = resolve_jobs(args, &lookup, &job)?;
     let source = match lookup.get("input", &args.input)? {
+        Some(_) if !jobs.is_empty() => {
+            return Err(Error::Usage(
+                "--job gates jobs through the API; --input judges one saved response".into(),
+            ));
+        }
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
-        None => Source::Api(Box::new(resolve_api(args, &lookup, &job)?)),
+        None => Source::Api(Box::new(resolve_api(
+            args,
+            &lookup,
+            &job,
+            !jobs.is_empty(),
+        )?)),
     };
+    // The locale only picks the strip's marks: read it leniently, not as a setting.
+    let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
+    let symbols = Symbols::choose(lookup.switch("ascii", args.ascii)?, locale);
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
         output: lookup.var("GITHUB_OUTPUT")?.map(PathBuf::from),
     };
     Ok(Config {
         job,
+        jobs,
         source,
         rules,
         wait,
@@ -141,7 +162,70 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         verbose,
         github_files,
         ci,
+        symbols,
     })
+}
+
+/// `--job` / `SERVICESTAGE_JOB`: names whose ids are looked up, each once.
+fn resolve_jobs(args: &Args, lookup: &Lookup, single: &JobRef) -> Result<Vec<JobRef>, Error> {
+    let (origin, names) = lookup.list("job", &args.job)?;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    if single.id.is_some() || single.name.is_some() {
+        return Err(Error::Usage(format!(
+            "{origin} names the jobs to gate; it cannot be combined with --job-id or --job-name"
+        )));
+    }
+    let mut jobs: Vec<JobRef> = Vec::new();
+    for name in names {
+        check_job_name(&origin, &name)?;
+        // The lookup matches names case-insensitively: `api` and `API` are one job.
+        let seen = jobs.iter().flat_map(|j| &j.name);
+        if seen.into_iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            return Err(Error::Usage(format!("{origin}: job {name} is named twice")));
+        }
+        jobs.push(JobRef {
+            id: None,
+            name: Some(name),
+        });
+    }
+    Ok(jobs)
+}
+
+/// `--advisory`: rule names that are enabled and not `state`, each once.
+fn resolve_advisory(
+    args: &Args,
+    lookup: &Lookup,
+    rules: &RuleConfig,
+) -> Result<Vec<&'static str>, Error> {
+    let (origin, names) = lookup.list("advisory", &args.advisory)?;
+    let mut advisory = Vec::new();
+    for name in names {
+        let Some(rule) = rules::ALL
+            .into_iter()
+            .find(|r| r.eq_ignore_ascii_case(&name))
+        else {
+            return Err(Error::Usage(format!(
+                "{origin}: unknown rule {name:?} (expected one of {})",
+                rules::ALL.join(", ")
+            )));
+        };
+        if rule == rules::STATE {
+            return Err(Error::Usage(format!(
+                "{origin}: the state rule cannot be advisory"
+            )));
+        }
+        if !rules.enabled(rule) {
+            return Err(Error::Usage(format!(
+                "{origin}: rule {rule} is not enabled; set --{rule} to evaluate it"
+            )));
+        }
+        if !advisory.contains(&rule) {
+            advisory.push(rule);
+        }
+    }
+    Ok(advisory)
 }
 
 fn resolve_output(args: &Args, lookup: &Lookup, ci: Ci) -> Result<(Format, Annotations), Error> {
@@ -196,7 +280,7 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
             .parsed_or_default("min-builds", &None, parse_count)?
             .min(window),
     };
-    Ok(RuleConfig {
+    let mut rules = RuleConfig {
         build_id: lookup
             .get("build-id", &args.build_id)?
             .map(|s| s.value.trim().to_string()),
@@ -220,10 +304,14 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
             &args.max_duration_regression,
             parse_regression_percent,
         )?,
-    })
+        advisory: Vec::new(),
+    };
+    rules.advisory = resolve_advisory(args, lookup, &rules)?;
+    Ok(rules)
 }
 
-fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error> {
+/// With `several` (`--job`) the job id and name are left empty: each job gets its own.
+fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Result<Api, Error> {
     let required = |value: &Option<String>, flag: &str| {
         value.clone().ok_or_else(|| {
             Error::Usage(format!(
@@ -232,8 +320,13 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error>
             ))
         })
     };
-    let job_id = required(&job.id, "job-id")?;
-    let job_name = required(&job.name, "job-name")?;
+    let (job_id, job_name) = match several {
+        true => (String::new(), String::new()),
+        false => (
+            required(&job.id, "job-id")?,
+            required(&job.name, "job-name")?,
+        ),
+    };
     let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
     let retries =
         lookup.parsed_or_default("retries", &args.retries, |s| match parse_count(s)? {

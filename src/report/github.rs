@@ -1,11 +1,13 @@
 //! GitHub Actions: workflow-command annotations, the step summary and step outputs.
 
 use std::fmt::Write;
+use std::time::Duration;
 
+use super::chart::{self, ChartLines};
 use super::escape::{github_data, github_property, markdown_code, markdown_text, output_delimiter};
-use super::{Outcome, duration_text, verdict_name};
+use super::{JobReport, Outcome, Run, chart_builds, duration_text, verdict_name};
 use crate::config::JobRef;
-use crate::rules::Verdict;
+use crate::rules::{Evaluation, Verdict};
 
 fn command(level: &str, title: &str, message: &str) -> String {
     format!(
@@ -15,61 +17,135 @@ fn command(level: &str, title: &str, message: &str) -> String {
     )
 }
 
-/// `::error` per failed rule, `::warning` per inconclusive one, `::notice` on pass.
-pub fn annotations(outcome: &Outcome) -> String {
-    match outcome {
-        Err(err) => command(
-            "error",
-            "servicestage-gate",
-            &format!("could not evaluate: {err}"),
-        ),
-        Ok(evaluation) => {
-            let mut out = String::new();
-            for rule in &evaluation.rules {
-                match rule.verdict {
-                    Verdict::Fail => out.push_str(&command("error", rule.name, &rule.message)),
-                    Verdict::Inconclusive => {
-                        out.push_str(&command("warning", rule.name, &rule.message))
-                    }
-                    Verdict::Pass => {}
-                }
-            }
-            if evaluation.verdict == Verdict::Pass {
-                let target = match &evaluation.target {
-                    Some(b) => format!(
-                        "build {} is {} ({})",
-                        b.id,
-                        b.state_name(),
-                        duration_text(b)
-                    ),
-                    None => "no target".to_string(),
-                };
-                let passed = evaluation.rules.len();
-                out.push_str(&command(
-                    "notice",
-                    "servicestage-gate",
-                    &format!("pass: {target}; {passed} rule(s) passed"),
-                ));
-            }
-            out
-        }
-    }
+/// `::error` per failed rule, `::warning` per inconclusive one and per advisory rule that
+/// did not pass, `::notice` per job that passed. With `--job` each title starts `job: `.
+pub fn annotations(run: &Run) -> String {
+    run.jobs
+        .iter()
+        .map(|job| {
+            let prefix = match run.several {
+                true => format!("{}: ", job_name(&job.job)),
+                false => String::new(),
+            };
+            job_annotations(&prefix, &job.outcome)
+        })
+        .collect()
 }
 
-/// The Markdown appended to `$GITHUB_STEP_SUMMARY`.
-pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
-    let verdict = verdict_name(outcome);
-    let icon = match verdict {
+fn job_annotations(prefix: &str, outcome: &Outcome) -> String {
+    let title = |name: &str| format!("{prefix}{name}");
+    let evaluation = match outcome {
+        Ok(evaluation) => evaluation,
+        Err(err) => {
+            let message = format!("could not evaluate: {err}");
+            return command("error", &title("servicestage-gate"), &message);
+        }
+    };
+    let mut out = String::new();
+    for rule in &evaluation.rules {
+        let (level, message) = match (rule.verdict, rule.advisory) {
+            (Verdict::Pass, _) => continue,
+            (verdict, true) => (
+                "warning",
+                format!("advisory, {}: {}", verdict.name(), rule.message),
+            ),
+            (Verdict::Fail, false) => ("error", rule.message.clone()),
+            (Verdict::Inconclusive, false) => ("warning", rule.message.clone()),
+        };
+        out.push_str(&command(level, &title(rule.name), &message));
+    }
+    if evaluation.verdict == Verdict::Pass {
+        let target = match &evaluation.target {
+            Some(b) => format!(
+                "build {} is {} ({})",
+                b.id,
+                b.state_name(),
+                duration_text(b)
+            ),
+            None => "no target".to_string(),
+        };
+        let passed = evaluation.rules.len();
+        out.push_str(&command(
+            "notice",
+            &title("servicestage-gate"),
+            &format!("pass: {target}; {passed} rule(s) passed"),
+        ));
+    }
+    out
+}
+
+fn icon(verdict: &str) -> &'static str {
+    match verdict {
         "pass" => "✅",
         "fail" => "❌",
         "inconclusive" => "⚠️",
         _ => "🛑",
-    };
-    let mut out = format!("### {icon} servicestage-gate: {verdict}\n\n");
-    if let Some(name) = job.name.as_deref().or(job.id.as_deref()) {
-        let _ = writeln!(out, "Job: {}\n", markdown_code(name));
     }
-    match outcome {
+}
+
+/// The Markdown appended to `$GITHUB_STEP_SUMMARY`. With `--job` it starts with a table
+/// of the jobs, then each job's details. `max_duration` draws the limit in the charts.
+pub fn step_summary(run: &Run, max_duration: Option<Duration>) -> String {
+    let verdict = run.verdict_name();
+    let mut out = format!("### {} servicestage-gate: {verdict}\n\n", icon(verdict));
+    if let [job] = run.jobs.as_slice()
+        && !run.several
+    {
+        if let Some(name) = job.job.name.as_deref().or(job.job.id.as_deref()) {
+            let _ = writeln!(out, "Job: {}\n", markdown_code(name));
+        }
+        details(&mut out, &job.outcome, max_duration);
+        out.push('\n');
+        return out;
+    }
+    out.push_str("| Job | Verdict | Target | State | Duration | Failing rules |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for job in &run.jobs {
+        out.push_str(&job_row(job));
+    }
+    for job in &run.jobs {
+        let verdict = verdict_name(&job.outcome);
+        let name = markdown_code(&job_name(&job.job));
+        let _ = writeln!(out, "\n#### {} {name}: {verdict}\n", icon(verdict));
+        details(&mut out, &job.outcome, max_duration);
+    }
+    out.push('\n');
+    out
+}
+
+/// `| name | verdict | build | state | duration | rules |` for the table of jobs.
+fn job_row(job: &JobReport) -> String {
+    let name = markdown_code(&job_name(&job.job));
+    let verdict = verdict_name(&job.outcome);
+    let Ok(evaluation) = &job.outcome else {
+        return format!("| {name} | {verdict} | - | - | - | - |\n");
+    };
+    let (build, state, duration) = match &evaluation.target {
+        Some(b) => (
+            markdown_code(&b.id),
+            markdown_text(b.state_name()),
+            duration_text(b),
+        ),
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    let failing: Vec<&str> = evaluation
+        .rules
+        .iter()
+        .filter(|r| r.verdict != Verdict::Pass && !r.advisory)
+        .map(|r| r.name)
+        .collect();
+    let failing = if failing.is_empty() {
+        "-".to_string()
+    } else {
+        failing.join(", ")
+    };
+    format!("| {name} | {verdict} | {build} | {state} | {duration} | {failing} |\n")
+}
+
+/// One job's target, rule table, counts and chart, or why it could not be evaluated.
+fn details(out: &mut String, outcome: &Outcome, max_duration: Option<Duration>) {
+    let evaluation = match outcome {
+        Ok(evaluation) => evaluation,
         Err(err) => {
             let _ = writeln!(
                 out,
@@ -77,37 +153,58 @@ pub fn step_summary(job: &JobRef, outcome: &Outcome) -> String {
                 err.kind(),
                 markdown_text(&err.to_string())
             );
+            return;
         }
-        Ok(evaluation) => {
-            if let Some(b) = &evaluation.target {
-                let _ = writeln!(
-                    out,
-                    "Target: build {}, {}, {}\n",
-                    markdown_code(&b.id),
-                    markdown_text(b.state_name()),
-                    duration_text(b)
-                );
-            }
-            out.push_str("| Rule | Verdict | Observed vs expected |\n|---|---|---|\n");
-            for rule in &evaluation.rules {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} |",
-                    rule.name,
-                    rule.verdict.name(),
-                    markdown_text(&rule.message)
-                );
-            }
-            let s = &evaluation.summary;
-            let _ = writeln!(
-                out,
-                "\n{} builds, {} finished, {} successful; {} in the window",
-                s.total, s.finished, s.successful, s.window
-            );
-        }
+    };
+    if let Some(b) = &evaluation.target {
+        let _ = writeln!(
+            out,
+            "Target: build {}, {}, {}\n",
+            markdown_code(&b.id),
+            markdown_text(b.state_name()),
+            duration_text(b)
+        );
     }
-    out.push('\n');
-    out
+    out.push_str("| Rule | Verdict | Observed vs expected |\n|---|---|---|\n");
+    for rule in &evaluation.rules {
+        let advisory = if rule.advisory { " (advisory)" } else { "" };
+        let _ = writeln!(
+            out,
+            "| {}{advisory} | {} | {} |",
+            rule.name,
+            rule.verdict.name(),
+            markdown_text(&rule.message)
+        );
+    }
+    let s = &evaluation.summary;
+    let _ = writeln!(
+        out,
+        "\n{} builds, {} finished, {} successful; {} in the window",
+        s.total, s.finished, s.successful, s.window
+    );
+    if let Some(chart) = chart_of(evaluation, max_duration) {
+        out.push('\n');
+        out.push_str(&chart);
+    }
+}
+
+/// The Mermaid chart of the window (after the table, for readers without Mermaid).
+fn chart_of(evaluation: &Evaluation, max_duration: Option<Duration>) -> Option<String> {
+    let builds = chart_builds(evaluation);
+    let lines = ChartLines {
+        max_duration: max_duration.map(|d| d.as_secs()),
+        median: chart::median_of_successful(&builds),
+    };
+    chart::mermaid(&builds, lines)
+}
+
+/// The job's name, else its id, for a title or a heading.
+fn job_name(job: &JobRef) -> String {
+    job.name
+        .as_deref()
+        .or(job.id.as_deref())
+        .unwrap_or("-")
+        .to_string()
 }
 
 /// One `name=value` line, or the delimiter form for a value over several lines.
@@ -120,11 +217,15 @@ fn output(out: &mut String, name: &str, value: &str) {
     }
 }
 
-/// `name=value` lines for `$GITHUB_OUTPUT`; `report` holds the JSON report.
-pub fn outputs(outcome: &Outcome, json_report: &str) -> String {
-    let target = outcome.as_ref().ok().and_then(|e| e.target.as_ref());
+/// `name=value` lines for `$GITHUB_OUTPUT`; `report` holds the JSON report. `verdict` is
+/// the run's; the target's outputs are left empty when several jobs have a target each.
+pub fn outputs(run: &Run, json_report: &str) -> String {
+    let target = match run.jobs.as_slice() {
+        [job] if !run.several => job.outcome.as_ref().ok().and_then(|e| e.target.as_ref()),
+        _ => None,
+    };
     let mut out = String::new();
-    output(&mut out, "verdict", verdict_name(outcome));
+    output(&mut out, "verdict", run.verdict_name());
     output(&mut out, "build-id", target.map_or("", |b| b.id.as_str()));
     output(
         &mut out,

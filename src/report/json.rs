@@ -3,8 +3,7 @@
 use serde::Serialize;
 
 use super::escape::json_inert;
-use super::{Outcome, verdict_name};
-use crate::config::JobRef;
+use super::{JobReport, Run, verdict_name};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -34,6 +33,9 @@ struct Rule<'a> {
     name: &'a str,
     verdict: &'static str,
     message: &'a str,
+    /// Only on advisory rules, so the object of a run without `--advisory` is unchanged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    advisory: bool,
 }
 
 #[derive(Serialize)]
@@ -53,8 +55,42 @@ struct ErrorObject<'a> {
     message: &'a str,
 }
 
-/// One JSON object and a newline.
-pub fn render(job: &JobRef, outcome: &Outcome) -> String {
+/// With `--job`: the run's verdict, one single-job object per job, the first error.
+#[derive(Serialize)]
+struct Several<'a> {
+    verdict: &'static str,
+    jobs: Vec<Report<'a>>,
+    error: Option<ErrorObject<'a>>,
+}
+
+/// One JSON object and a newline: the single-job object, or with `--job` the object of
+/// several jobs.
+pub fn render(run: &Run) -> String {
+    // Serializing these plain structs cannot fail.
+    let text = match run.jobs.as_slice() {
+        [job] if !run.several => serde_json::to_string(&report(job)),
+        jobs => serde_json::to_string(&Several {
+            verdict: run.verdict_name(),
+            jobs: jobs.iter().map(report).collect(),
+            error: run.error().map(error_object),
+        }),
+    };
+    let mut out = json_inert(&text.unwrap_or_default());
+    out.push('\n');
+    out
+}
+
+fn error_object(err: &crate::error::Error) -> ErrorObject<'_> {
+    ErrorObject {
+        kind: err.kind(),
+        status: err.http_failure().map(|f| f.status),
+        code: err.http_failure().and_then(|f| f.code.as_deref()),
+        request_id: err.http_failure().and_then(|f| f.request_id.as_deref()),
+        message: err.message(),
+    }
+}
+
+fn report(JobReport { job, outcome }: &JobReport) -> Report<'_> {
     let (target, rules, summary, error) = match outcome {
         Ok(e) => (
             e.target.as_ref().map(|b| Target {
@@ -68,6 +104,7 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
                     name: r.name,
                     verdict: r.verdict.name(),
                     message: &r.message,
+                    advisory: r.advisory,
                 })
                 .collect(),
             Some(Summary {
@@ -78,20 +115,9 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
             }),
             None,
         ),
-        Err(err) => (
-            None,
-            Vec::new(),
-            None,
-            Some(ErrorObject {
-                kind: err.kind(),
-                status: err.http_failure().map(|f| f.status),
-                code: err.http_failure().and_then(|f| f.code.as_deref()),
-                request_id: err.http_failure().and_then(|f| f.request_id.as_deref()),
-                message: err.message(),
-            }),
-        ),
+        Err(err) => (None, Vec::new(), None, Some(error_object(err))),
     };
-    let report = Report {
+    Report {
         verdict: verdict_name(outcome),
         job: Job {
             id: job.id.as_deref(),
@@ -101,9 +127,5 @@ pub fn render(job: &JobRef, outcome: &Outcome) -> String {
         rules,
         summary,
         error,
-    };
-    // Serializing these plain structs cannot fail.
-    let mut out = json_inert(&serde_json::to_string(&report).unwrap_or_default());
-    out.push('\n');
-    out
+    }
 }

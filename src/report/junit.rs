@@ -1,54 +1,96 @@
-//! `--junit`: a JUnit XML report, one testcase per rule.
+//! `--junit`: a JUnit XML report, one testsuite per job and one testcase per rule.
 
-use super::Outcome;
 use super::escape::xml;
-use crate::config::JobRef;
+use super::{JobReport, Run};
 use crate::rules::Verdict;
 
-pub fn render(job: &JobRef, outcome: &Outcome) -> String {
+pub fn render(run: &Run) -> String {
+    let suites: Vec<Suite> = run.jobs.iter().map(suite).collect();
+    let total = |count: fn(&Suite) -> usize| suites.iter().map(count).sum::<usize>();
+    let counts = counts(
+        total(|s| s.tests),
+        total(|s| s.failures),
+        total(|s| s.errors),
+        total(|s| s.skipped),
+    );
+    let body: String = suites.iter().map(|s| s.xml.as_str()).collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"servicestage-gate\" {counts}>\n{body}</testsuites>\n"
+    )
+}
+
+struct Suite {
+    xml: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+fn counts(tests: usize, failures: usize, errors: usize, skipped: usize) -> String {
+    format!("tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\"")
+}
+
+/// One `<testsuite>`: a testcase per rule; an advisory rule that did not pass is skipped,
+/// with its message.
+fn suite(JobReport { job, outcome }: &JobReport) -> Suite {
     let job_name = job
         .name
         .as_deref()
         .or(job.id.as_deref())
         .unwrap_or("saved response");
-    let suite = xml(&format!("servicestage-gate: {job_name}"));
+    let name = xml(&format!("servicestage-gate: {job_name}"));
     let class = xml(&format!("servicestage-gate.{job_name}"));
+    let case = |name: &str, body: String| {
+        format!(
+            "    <testcase classname=\"{class}\" name=\"{}\">\n      {body}\n    </testcase>\n",
+            xml(name)
+        )
+    };
     let (cases, tests, failures, errors, skipped) = match outcome {
         Err(err) => {
-            let case = format!(
-                "    <testcase classname=\"{class}\" name=\"fetch builds\">\n      <error type=\"{}\" message=\"{}\">{}</error>\n    </testcase>\n",
+            let body = format!(
+                "<error type=\"{}\" message=\"{}\">{}</error>",
                 err.kind(),
                 xml(err.message()),
                 xml(&err.to_string())
             );
-            (case, 1, 0, 1, 0)
+            (case("fetch builds", body), 1, 0, 1, 0)
         }
         Ok(evaluation) => {
-            let count = |v| evaluation.rules.iter().filter(|r| r.verdict == v).count();
-            let cases: String = evaluation
-                .rules
-                .iter()
-                .map(|rule| {
-                    let message = xml(&rule.message);
-                    let body = match rule.verdict {
-                        Verdict::Pass => format!("<system-out>{message}</system-out>"),
-                        Verdict::Fail => format!("<failure message=\"{message}\">{message}</failure>"),
-                        Verdict::Inconclusive => format!("<skipped message=\"inconclusive: {message}\"/>"),
-                    };
-                    format!(
-                        "    <testcase classname=\"{class}\" name=\"{}\">\n      {body}\n    </testcase>\n",
-                        xml(rule.name)
-                    )
-                })
-                .collect();
-            let (failures, skipped) = (count(Verdict::Fail), count(Verdict::Inconclusive));
+            let (mut failures, mut skipped) = (0, 0);
+            let mut cases = String::new();
+            for rule in &evaluation.rules {
+                let message = xml(&rule.message);
+                let body = match (rule.verdict, rule.advisory) {
+                    (Verdict::Pass, _) => format!("<system-out>{message}</system-out>"),
+                    (verdict, true) => {
+                        skipped += 1;
+                        format!(
+                            "<skipped message=\"advisory, {}: {message}\"/>",
+                            verdict.name()
+                        )
+                    }
+                    (Verdict::Fail, false) => {
+                        failures += 1;
+                        format!("<failure message=\"{message}\">{message}</failure>")
+                    }
+                    (Verdict::Inconclusive, false) => {
+                        skipped += 1;
+                        format!("<skipped message=\"inconclusive: {message}\"/>")
+                    }
+                };
+                cases.push_str(&case(rule.name, body));
+            }
             (cases, evaluation.rules.len(), failures, 0, skipped)
         }
     };
-    let counts = format!(
-        "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\""
-    );
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"servicestage-gate\" {counts}>\n  <testsuite name=\"{suite}\" {counts}>\n{cases}  </testsuite>\n</testsuites>\n"
-    )
+    let counts = counts(tests, failures, errors, skipped);
+    Suite {
+        xml: format!("  <testsuite name=\"{name}\" {counts}>\n{cases}  </testsuite>\n"),
+        tests,
+        failures,
+        errors,
+        skipped,
+    }
 }

@@ -9,12 +9,67 @@ pub mod json;
 pub mod junit;
 pub mod text;
 
+use crate::config::JobRef;
 use crate::error::Error;
 use crate::model::Build;
 use crate::rules::{Evaluation, Verdict};
 
 /// What the gate concluded: an evaluation, or the error that prevented one.
 pub type Outcome = Result<Evaluation, Error>;
+
+/// One job's part of a run: the job as named (or as looked up) and what it came to.
+/// Per-job facts a renderer shows (requests sent, the target's commit) belong here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub job: JobRef,
+    pub outcome: Outcome,
+}
+
+/// Everything one run concluded: a single job, or with `--job` several, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub jobs: Vec<JobReport>,
+    /// `--job` was given: the reports use the several-jobs shapes even for one job.
+    pub several: bool,
+}
+
+impl Run {
+    /// One job, reported in the single-job shapes.
+    pub fn single(job: JobRef, outcome: Outcome) -> Run {
+        Run {
+            jobs: vec![JobReport { job, outcome }],
+            several: false,
+        }
+    }
+
+    /// The first job's error, if any job has one: then the run is an error.
+    pub fn error(&self) -> Option<&Error> {
+        self.jobs.iter().find_map(|j| j.outcome.as_ref().err())
+    }
+
+    /// The worst verdict of the jobs (fail > inconclusive > pass), or the first error.
+    pub fn verdict(&self) -> Result<Verdict, &Error> {
+        match self.error() {
+            Some(err) => Err(err),
+            None => Ok(self
+                .jobs
+                .iter()
+                .filter_map(|j| j.outcome.as_ref().ok())
+                .map(|e| e.verdict)
+                .max()
+                .unwrap_or(Verdict::Pass)),
+        }
+    }
+
+    /// The contract's verdict word for the whole run.
+    pub fn verdict_name(&self) -> &'static str {
+        match self.verdict() {
+            Ok(verdict) => verdict.name(),
+            Err(Error::Usage(_)) => "usage",
+            Err(_) => "error",
+        }
+    }
+}
 
 /// The contract's verdict word: pass, fail, inconclusive, error or usage.
 pub fn verdict_name(outcome: &Outcome) -> &'static str {
@@ -31,6 +86,21 @@ pub fn duration_text(build: &Build) -> String {
         || "-".to_string(),
         |s| humantime::format_duration(std::time::Duration::from_secs(s)).to_string(),
     )
+}
+
+/// The window oldest first, for the chart and the strip; an unfinished target, which the
+/// window leaves out, is shown as the newest.
+fn chart_builds(evaluation: &Evaluation) -> Vec<chart::ChartBuild> {
+    let mut builds: Vec<chart::ChartBuild> = evaluation
+        .window
+        .iter()
+        .rev()
+        .map(chart::ChartBuild::from)
+        .collect();
+    if let Some(target) = evaluation.target.as_ref().filter(|t| !t.is_finished()) {
+        builds.push(chart::ChartBuild::from(target));
+    }
+    builds
 }
 
 fn upper(verdict: Verdict) -> &'static str {
@@ -65,6 +135,7 @@ mod tests {
             name,
             verdict,
             message: message.to_string(),
+            advisory: false,
         };
         Evaluation {
             target: Some(Build::finished(ID, State::Failed, 5)),
@@ -88,8 +159,19 @@ mod tests {
                 successful: 0,
                 window: 1,
             },
+            window: vec![Build::finished(ID, State::Failed, 5)],
         }
     }
+
+    fn single(outcome: Outcome) -> Run {
+        Run::single(hostile_job(), outcome)
+    }
+
+    const STYLE: text::Style = text::Style {
+        ci: Ci::Other,
+        now: 0,
+        symbols: chart::Symbols::Unicode,
+    };
 
     fn hostile_error() -> Error {
         Error::Http(HttpFailure {
@@ -119,8 +201,7 @@ mod tests {
             &hostile_job(),
             &hostile_evaluation(Verdict::Fail),
             &saved,
-            Ci::Other,
-            0,
+            STYLE,
         );
         let lines = [
             report.as_str(),
@@ -132,7 +213,7 @@ mod tests {
             assert!(!has_hidden(line), "{line:?}");
             assert!(!line.contains("::") && !line.contains("##"), "{line:?}");
         }
-        assert_eq!(report.lines().count(), 7, "{report}");
+        assert_eq!(report.lines().count(), 8, "{report}");
         assert_eq!(text::log_line("a\nb"), "servicestage-gate: a\\nb\n");
     }
 
@@ -148,7 +229,7 @@ mod tests {
             (Source::Saved(None), Some("judging saved response stdin")),
         ];
         for (source, expected) in cases {
-            let report = text::render(&job, &evaluation, &source, Ci::Other, 0);
+            let report = text::render(&job, &evaluation, &source, STYLE);
             assert_eq!(report.lines().last(), expected, "{report}");
         }
     }
@@ -156,7 +237,7 @@ mod tests {
     #[test]
     fn github_annotations_are_one_command_per_rule_with_escaped_data() {
         for outcome in outcomes() {
-            let out = github::annotations(&outcome);
+            let out = github::annotations(&single(outcome));
             for line in out.lines() {
                 assert!(line.starts_with("::"), "{line:?}");
                 assert!(!has_hidden(line) && !line.contains("##"), "{line:?}");
@@ -165,7 +246,7 @@ mod tests {
                 assert!(!data.contains('\n'), "{line:?}");
             }
         }
-        let failed = github::annotations(&Ok(hostile_evaluation(Verdict::Fail)));
+        let failed = github::annotations(&single(Ok(hostile_evaluation(Verdict::Fail))));
         assert_eq!(failed.lines().count(), 2, "{failed}");
         assert!(
             failed.contains("x%0A::error::forged\\u{1b}[0K\\u{0};]"),
@@ -176,7 +257,7 @@ mod tests {
     #[test]
     fn azure_commands_hold_one_command_each() {
         for outcome in outcomes() {
-            let out = azure::annotations(&outcome, true);
+            let out = azure::annotations(&single(outcome), true);
             for line in out.lines() {
                 assert!(line.starts_with("##vso["), "{line:?}");
                 let rest = &line[2..];
@@ -190,7 +271,7 @@ mod tests {
     #[test]
     fn the_json_report_parses_back_and_holds_no_command() {
         for outcome in outcomes() {
-            let out = json::render(&hostile_job(), &outcome);
+            let out = json::render(&single(outcome.clone()));
             assert_eq!(out.lines().count(), 1);
             assert!(
                 !out.contains("::") && !out.contains("##") && !has_hidden(out.trim_end()),
@@ -207,7 +288,7 @@ mod tests {
     #[test]
     fn junit_holds_only_its_own_markup() {
         for outcome in outcomes() {
-            let out = junit::render(&hostile_job(), &outcome);
+            let out = junit::render(&single(outcome.clone()));
             assert!(!out.contains("<b>"), "{out}");
             assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out}");
             let cases = outcome.as_ref().map_or(1, |e| e.rules.len());
@@ -217,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_step_summary_keeps_its_table() {
-        let out = github::step_summary(&hostile_job(), &Ok(hostile_evaluation(Verdict::Fail)));
+        let out = github::step_summary(&single(Ok(hostile_evaluation(Verdict::Fail))), None);
         let rows: Vec<&str> = out.lines().filter(|l| l.starts_with('|')).collect();
         assert_eq!(rows.len(), 5, "{out}");
         for row in rows.iter().filter(|r| !r.starts_with("|---")) {
@@ -231,7 +312,7 @@ mod tests {
 
     #[test]
     fn outputs_cannot_be_ended_early_by_the_report() {
-        let outcome = Ok(hostile_evaluation(Verdict::Fail));
+        let outcome = single(Ok(hostile_evaluation(Verdict::Fail)));
         let report = "{\"a\":\"x\"}\nverdict=pass\nSERVICESTAGE_GATE_REPORT_EOF\n";
         let out = github::outputs(&outcome, report);
         let lines: Vec<&str> = out.lines().collect();

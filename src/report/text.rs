@@ -3,16 +3,55 @@
 
 use std::fmt::Write;
 
+use super::chart::{self, Symbols};
 use super::escape::log_text;
-use super::{duration_text, upper};
+use super::{Run, chart_builds, duration_text, upper};
 use crate::config::{Ci, JobRef, Source};
 use crate::error::Error;
 use crate::rules::Evaluation;
 
-/// The report for stdout. `now` (Unix seconds) stamps GitLab's collapsible section.
-/// A saved response is named, so an inherited `SERVICESTAGE_INPUT` cannot pass for a
-/// live check.
-pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, now: u64) -> String {
+/// How the text report is drawn: the CI it is read in, the time for GitLab's sections,
+/// and the marks of the state strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub ci: Ci,
+    /// Unix seconds, stamping GitLab's collapsible section.
+    pub now: u64,
+    pub symbols: Symbols,
+}
+
+/// The report for stdout: one job's report (nothing for an error, which goes to stderr),
+/// or with `--job` a block per job and a last line with the overall verdict.
+pub fn render_run(run: &Run, source: &Source, style: Style) -> String {
+    if let [job] = run.jobs.as_slice()
+        && !run.several
+    {
+        return match &job.outcome {
+            Ok(evaluation) => render(&job.job, evaluation, source, style),
+            Err(_) => String::new(),
+        };
+    }
+    let mut out = String::new();
+    let mut verdicts = Vec::new();
+    for job in &run.jobs {
+        let name = job_name(&job.job);
+        let _ = writeln!(out, "== job {name} ==");
+        match &job.outcome {
+            Ok(evaluation) => out.push_str(&render(&job.job, evaluation, source, style)),
+            Err(err) => out.push_str(&error_line(err)),
+        }
+        let verdict = super::verdict_name(&job.outcome);
+        verdicts.push(format!("{name} {verdict}"));
+    }
+    let overall = run.verdict_name().to_ascii_uppercase();
+    let _ = writeln!(out, "overall: {overall} ({})", verdicts.join(", "));
+    out
+}
+
+/// One job's report. A saved response is named, so an inherited `SERVICESTAGE_INPUT`
+/// cannot pass for a live check.
+pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Style) -> String {
+    let Style { ci, now, symbols } = style;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -40,9 +79,10 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, no
         );
     }
     for rule in &evaluation.rules {
+        let advisory = if rule.advisory { " (advisory)" } else { "" };
         let _ = writeln!(
             out,
-            "  {:<12} {}: {}",
+            "  {:<12} {}{advisory}: {}",
             upper(rule.verdict),
             rule.name,
             log_text(&rule.message)
@@ -57,6 +97,10 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, no
         "summary: {} builds, {} finished, {} successful; {} in the window",
         s.total, s.finished, s.successful, s.window
     );
+    let builds = chart_builds(evaluation);
+    if !builds.is_empty() {
+        let _ = writeln!(out, "{}", chart::strip(&builds, symbols));
+    }
     // Last, so the lines above read the same for live and saved runs.
     if let Source::Saved(path) = source {
         let name = path
@@ -80,6 +124,11 @@ pub fn error_line(err: &Error) -> String {
 /// states. `main` prints every such line through this.
 pub fn log_line(line: &str) -> String {
     format!("servicestage-gate: {}\n", log_text(line))
+}
+
+/// The job's name for a heading: its name, else its id, made inert.
+fn job_name(job: &JobRef) -> String {
+    log_text(job.name.as_deref().or(job.id.as_deref()).unwrap_or("-"))
 }
 
 fn job_text(job: &JobRef) -> String {
