@@ -5,7 +5,9 @@
 //!     cargo run --example fake-servicestage -- --port 8080 --fixture examples/passing.json
 //!     SERVICESTAGE_TOKEN=any servicestage-gate --endpoint http://127.0.0.1:8080 --job-id j --job-name n
 //!
-//! `--generate N` prints N generated builds as a saved response and exits.
+//! `--generate N` prints N generated builds as a saved response and exits. The job list
+//! (`GET /assembling/v1/jobs?job_name=NAME`) answers any name with one job, `id-NAME`, so
+//! `--job NAME` works too; every job serves the same builds.
 //!
 //! To model a far region, `--latency 50ms` waits before each response and `--tls` serves
 //! HTTPS with the test certificate in tests/fixtures (pass the gate
@@ -241,6 +243,18 @@ fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static st
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
         ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
+        // The job list knows every name asked for, as job `id-NAME`; all jobs share the builds.
+        ("GET", ["assembling", "v1", "jobs"]) => {
+            let name = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("job_name="))
+                .unwrap_or_default();
+            let list = match param("page").unwrap_or(1) {
+                1 => vec![json!({"job_id": format!("id-{name}"), "job_name": name})],
+                _ => vec![],
+            };
+            ("200 OK", json!({"total": list.len(), "list": list}))
+        }
         ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => {
             let page = param("page").unwrap_or(1).max(1);
             let per_page = param("per_page")

@@ -16,6 +16,8 @@ for name in $(compgen -e | grep '^GATE_IN_' || true); do
     ACCESS_KEY) variable=HUAWEICLOUD_SDK_AK ;;
     SECRET_KEY) variable=HUAWEICLOUD_SDK_SK ;;
     SECURITY_TOKEN) variable=HUAWEICLOUD_SDK_SECURITY_TOKEN ;;
+    # one job name per line in the workflow; the gate's variable takes them comma-separated
+    JOBS) variable=SERVICESTAGE_JOB; value="$(printf '%s' "$value" | tr -d '\r' | tr '\n' ',')" ;;
     *) variable="SERVICESTAGE_$input" ;;
   esac
   export "$variable=$value"

@@ -53,6 +53,14 @@ impl Opt {
         self.id.replace('_', "-")
     }
 
+    /// The action input: the flag's name, except `jobs` for `--job` (one name per line).
+    pub fn input(&self) -> String {
+        match self.id {
+            "job" => "jobs".to_string(),
+            _ => self.name(),
+        }
+    }
+
     /// `--job-id`; `None` for a secret.
     pub fn flag(&self) -> Option<String> {
         self.secret.is_none().then(|| format!("--{}", self.name()))

@@ -94,7 +94,7 @@ fn action_inputs_match_the_options_table() {
         .into_iter()
         .filter(|i| i != INSTALL_ONLY)
         .collect();
-    let table: BTreeSet<String> = OPTIONS.iter().map(Opt::name).collect();
+    let table: BTreeSet<String> = OPTIONS.iter().map(Opt::input).collect();
     assert_eq!(
         inputs, table,
         "action.yml inputs (left) and the options table (right) differ"
@@ -102,7 +102,7 @@ fn action_inputs_match_the_options_table() {
     assert!(!action["inputs"][INSTALL_ONLY].is_badvalue());
     for opt in OPTIONS {
         if let Fallback::Value(value) = opt.default {
-            let description = action["inputs"][opt.name().as_str()]["description"]
+            let description = action["inputs"][opt.input().as_str()]["description"]
                 .as_str()
                 .unwrap();
             assert!(
@@ -119,10 +119,11 @@ fn action_inputs_match_the_options_table() {
 fn the_gate_step_maps_each_input_to_its_variable() {
     let script = fs::read_to_string(Path::new(ROOT).join("scripts/run-gate.sh")).unwrap();
     for opt in OPTIONS {
-        let input = opt.name().to_uppercase().replace('-', "_");
+        let input = opt.input().to_uppercase().replace('-', "_");
+        let renamed = script.contains(&format!("{input}) variable={}", opt.variable()));
         let mapped = match opt.secret {
             Some(variable) => script.contains(&format!("{input}) variable={variable} ;;")),
-            None => opt.variable() == format!("SERVICESTAGE_{input}"),
+            None => opt.variable() == format!("SERVICESTAGE_{input}") || renamed,
         };
         assert!(
             mapped,
