@@ -67,6 +67,7 @@ fn config(rng: &mut Rng, builds: &[Build]) -> RuleConfig {
         min_success_rate: rng.chance(60).then(|| Percent(rng.below(101) as f64)),
         max_consecutive_failures: rng.chance(50).then(|| rng.below(4) as usize),
         max_duration_regression: rng.chance(50).then(|| Percent(rng.below(80) as f64)),
+        advisory: Vec::new(),
     }
 }
 

@@ -1,0 +1,530 @@
+//! Several jobs in one gate (`--job`), advisory rules, and the history picture (issue 15),
+//! end to end through the binary against a loopback ServiceStage.
+
+mod common;
+
+use std::fs;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{Recorded, Reply, Server, TOKEN, gate, judge, page_json, run};
+use serde_json::Value;
+
+/// The builds of each job, newest first: `api` passes, `web` failed, `worker` is still
+/// building (inconclusive), `broken` answers 500, `hang` never answers in time.
+fn builds_of(job: &str) -> Option<Vec<(String, &'static str, u64)>> {
+    let mut builds: Vec<(String, &'static str, u64)> = (0..10)
+        .map(|i| (format!("{job}-{i}"), "Successful", 600 + i))
+        .collect();
+    match job {
+        "api" | "one" | "two" => {}
+        "web" => builds[0].1 = "Failed",
+        "worker" => builds[0].1 = "Building",
+        _ if job.starts_with("job") => {}
+        _ => return None,
+    }
+    Some(builds)
+}
+
+/// The job list answers any name with job `id-NAME`; each job's builds are `builds_of`.
+fn route(request: &Recorded) -> Reply {
+    let path = request.path();
+    if path == "/assembling/v1/jobs" {
+        let name = request.query("job_name").unwrap_or_default();
+        let page = request.query("page").unwrap_or("1");
+        let list = match page {
+            "1" => format!(r#"[{{"job_id":"id-{name}","job_name":"{name}"}}]"#),
+            _ => "[]".into(),
+        };
+        return Reply::ok(format!(r#"{{"total":1,"list":{list}}}"#));
+    }
+    let job = path
+        .strip_prefix("/assembling/v1/jobs/id-")
+        .and_then(|rest| rest.strip_suffix("/builds"))
+        .unwrap_or_default();
+    match (job, builds_of(job)) {
+        ("hang", _) => Reply::After(Duration::from_secs(60), Box::new(Reply::ok("{}"))),
+        (_, None) => Reply::json(500, r#"{"error_code":"SVCSTG.500","error_msg":"boom"}"#),
+        (_, Some(builds)) => {
+            let borrowed: Vec<(&str, &str, u64)> = builds
+                .iter()
+                .map(|(i, s, d)| (i.as_str(), *s, *d))
+                .collect();
+            Reply::ok(page_json(builds.len(), &borrowed))
+        }
+    }
+}
+
+/// The gate against `server` with `--job` for each of `jobs`.
+fn gate_jobs(server: &Server, jobs: &[&str]) -> std::process::Command {
+    let mut command = gate();
+    command
+        .args(["--endpoint", &server.url(), "--retries", "0"])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env("LANG", "C.UTF-8");
+    for job in jobs {
+        command.args(["--job", job]);
+    }
+    command
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gate-jobs-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const THREE: [&str; 3] = ["api", "web", "worker"];
+
+#[test]
+fn three_jobs_pass_fail_inconclusive_make_a_fail_in_text_and_github() {
+    let server = Server::start(|r, _| route(r));
+    let dir = scratch("github");
+    let (summary, output) = (dir.join("summary.md"), dir.join("output"));
+    let out = run(gate_jobs(&server, &THREE)
+        .args(["--annotations", "github", "--min-success-rate", "50"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &output));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    // text: a block per job in the order given, then the overall line
+    let headings: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("== job"))
+        .collect();
+    assert_eq!(
+        headings,
+        ["== job api ==", "== job web ==", "== job worker =="]
+    );
+    assert!(
+        out.stdout
+            .contains("overall: FAIL (api pass, web fail, worker inconclusive)\n"),
+        "{}",
+        out.stdout
+    );
+    // annotations titled `job: rule`
+    let lines: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(
+        lines.contains(&"::error title=web%3A state::build web-0 is Failed, expected Successful"),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .starts_with("::warning title=worker%3A state::build worker-0 has not finished")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("::notice title=api%3A servicestage-gate::pass")),
+        "{lines:?}"
+    );
+    // the summary starts with one table, a row per job, then each job's details
+    let summary = fs::read_to_string(&summary).unwrap();
+    let rows: Vec<&str> = summary
+        .lines()
+        .skip_while(|l| !l.starts_with("| Job"))
+        .take(5)
+        .collect();
+    assert_eq!(
+        rows[0], "| Job | Verdict | Target | State | Duration | Failing rules |",
+        "{summary}"
+    );
+    assert_eq!(rows[2], "| `api` | pass | `api-0` | Successful | 10m | - |");
+    assert_eq!(rows[3], "| `web` | fail | `web-0` | Failed | 10m | state |");
+    assert_eq!(
+        rows[4],
+        "| `worker` | inconclusive | `worker-0` | Building | 10m | state |"
+    );
+    assert!(
+        summary.starts_with("### ❌ servicestage-gate: fail\n"),
+        "{summary}"
+    );
+    let headings: Vec<&str> = summary.lines().filter(|l| l.starts_with("#### ")).collect();
+    assert_eq!(
+        headings,
+        [
+            "#### ✅ `api`: pass",
+            "#### ❌ `web`: fail",
+            "#### ⚠️ `worker`: inconclusive"
+        ],
+        "{summary}"
+    );
+    assert_eq!(
+        summary.matches("```mermaid").count(),
+        3,
+        "a chart per job: {summary}"
+    );
+    // outputs: the overall verdict and the report of every job
+    let output = fs::read_to_string(&output).unwrap();
+    assert!(output.starts_with("verdict=fail\nbuild-id=\n"), "{output}");
+    let report = output.lines().nth(5).unwrap();
+    let report: Value = serde_json::from_str(report).unwrap();
+    assert_eq!(report["jobs"].as_array().unwrap().len(), 3, "{report}");
+}
+
+#[test]
+fn three_jobs_in_json_azure_and_junit() {
+    let server = Server::start(|r, _| route(r));
+    let junit = scratch("junit").join("report.xml");
+    let out = run(gate_jobs(&server, &THREE)
+        .args(["--format", "json", "--annotations", "azure", "--junit"])
+        .arg(&junit));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["error"], Value::Null);
+    let jobs = json["jobs"].as_array().unwrap();
+    let names: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["job"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, THREE);
+    let verdicts: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["pass", "fail", "inconclusive"]);
+    // each job is today's single-job object, its id as the lookup found it
+    assert_eq!(jobs[1]["job"]["id"], "id-web");
+    assert_eq!(jobs[1]["target"]["build_id"], "web-0");
+    assert_eq!(jobs[1]["rules"][0]["name"], "state");
+    assert!(jobs[1]["rules"][0].get("advisory").is_none());
+    // Azure: the same per job, on stderr under --format json
+    let azure: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("##vso["))
+        .collect();
+    assert!(
+        azure.contains(
+            &"##vso[task.logissue type=error]web: state: build web-0 is Failed, expected Successful"
+        ),
+        "{azure:?}"
+    );
+    assert!(
+        azure
+            .iter()
+            .any(|l| l.starts_with("##vso[task.logissue type=warning]worker: state: ")),
+        "{azure:?}"
+    );
+    assert_eq!(
+        azure.last(),
+        Some(&"##vso[task.setvariable variable=verdict;isoutput=true]fail")
+    );
+    // JUnit: one testsuite per job
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
+    for job in THREE {
+        assert!(
+            xml.contains(&format!("<testsuite name=\"servicestage-gate: {job}\"")),
+            "{xml}"
+        );
+    }
+    assert!(xml.contains("<testsuites name=\"servicestage-gate\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\">"), "{xml}");
+}
+
+#[test]
+fn one_job_in_error_makes_the_run_an_error_and_the_others_are_reported() {
+    let server = Server::start(|r, _| route(r));
+    let out = run(gate_jobs(&server, &["api", "broken", "web"]).args(["--format", "json"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["verdict"], "error");
+    assert_eq!(json["error"]["kind"], "http");
+    let verdicts: Vec<&str> = json["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["pass", "error", "fail"]);
+    assert_eq!(json["jobs"][1]["error"]["status"], 500);
+
+    let text = run(&mut gate_jobs(&server, &["api", "broken"]));
+    assert_eq!(text.code, 3);
+    assert!(
+        text.stdout
+            .contains("== job api ==\nservicestage-gate: PASS for job api"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("overall: ERROR (api pass, broken error)\n"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn an_advisory_failure_exits_0_with_a_warning() {
+    let server = Server::start(|r, _| route(r));
+    let out = run(gate_jobs(&server, &["api"]).args([
+        "--max-duration",
+        "1m",
+        "--advisory",
+        "max-duration",
+        "--annotations",
+        "github",
+    ]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("::error"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "::warning title=api%3A max-duration::advisory, fail: duration 10m exceeds limit 1m\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("  FAIL         max-duration (advisory): duration 10m exceeds limit 1m\n"),
+        "{}",
+        out.stdout
+    );
+
+    // one job keeps today's JSON shape; the rule says it is advisory
+    let single = run(gate()
+        .args([
+            "--input",
+            &common::example("passing.json"),
+            "--format",
+            "json",
+            "--junit",
+        ])
+        .arg(scratch("advisory").join("r.xml"))
+        .args(["--max-duration", "1m", "--advisory", "max-duration"]));
+    assert_eq!(single.code, 0, "{}", single.stderr);
+    let rule = single.rule("max-duration");
+    assert_eq!(
+        (rule["verdict"].as_str(), rule["advisory"].as_bool()),
+        (Some("fail"), Some(true))
+    );
+    assert!(single.json().get("jobs").is_none());
+    let xml = fs::read_to_string(scratch_path("advisory")).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"advisory, fail: duration"),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+}
+
+fn scratch_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join(format!("gate-jobs-{name}-{}", std::process::id()))
+        .join("r.xml")
+}
+
+#[test]
+fn bad_jobs_and_advisory_rules_are_usage_errors() {
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--job", "api", "--job-id", "x"],
+            "cannot be combined with --job-id",
+        ),
+        (
+            &["--job", "api", "--input", "-"],
+            "--input judges one saved response",
+        ),
+        (
+            &["--job", "api", "--job", "API"],
+            "--job: job API is named twice",
+        ),
+        (&["--job", "a::b"], "is not a ServiceStage job name"),
+        (
+            &["--job", "x##vso[task.complete]"],
+            "is not a ServiceStage job name",
+        ),
+        (
+            &["--job", "api", "--advisory", "state"],
+            "the state rule cannot be advisory",
+        ),
+        (
+            &["--job", "api", "--advisory", "max-duration"],
+            "rule max-duration is not enabled",
+        ),
+        (
+            &["--job", "api", "--advisory", "speed"],
+            "unknown rule \"speed\"",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = run(gate()
+            .args(["--endpoint", "http://127.0.0.1:9"])
+            .env("SERVICESTAGE_TOKEN", TOKEN)
+            .args(args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{args:?}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("##vso[") && !out.stderr.contains("a::b"),
+            "{}",
+            out.stderr
+        );
+    }
+    let from_variable = run(gate()
+        .args(["--endpoint", "http://127.0.0.1:9", "--job", "api"])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env("SERVICESTAGE_ADVISORY", "min-builds,state"));
+    assert_eq!(from_variable.code, 2);
+    assert!(
+        from_variable
+            .stderr
+            .contains("SERVICESTAGE_ADVISORY: rule min-builds is not enabled"),
+        "{}",
+        from_variable.stderr
+    );
+}
+
+#[test]
+fn the_job_variable_takes_a_comma_separated_list() {
+    let server = Server::start(|r, _| route(r));
+    let out = run(gate_jobs(&server, &[])
+        .args(["--format", "json"])
+        .env("SERVICESTAGE_JOB", "api, web"));
+    let json = out.json();
+    assert_eq!(json["jobs"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(json["jobs"][1]["job"]["name"], "web");
+}
+
+#[test]
+fn the_action_input_jobs_takes_one_name_per_line() {
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg("scripts/run-gate.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("GATE_BIN", "/usr/bin/env")
+        .env("GATE_IN_JOBS", "api\r\nweb\nworker\n");
+    let out = run(&mut command);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l == "SERVICESTAGE_JOB=api,web,worker,"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn jobs_are_fetched_in_parallel_at_most_eight_at_once() {
+    let (in_flight, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (now, peak) = (in_flight.clone(), most.clone());
+    let server = Server::start(move |r, _| {
+        let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(current, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(150));
+        now.fetch_sub(1, Ordering::SeqCst);
+        route(r)
+    });
+    let one = run(gate_jobs(&server, &["job0"]).args(["--format", "json"]));
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    let five = run(
+        gate_jobs(&server, &["job0", "job1", "job2", "job3", "job4"]).args(["--format", "json"]),
+    );
+    assert_eq!(five.code, 0, "{}", five.stderr);
+    assert!(
+        five.elapsed < one.elapsed * 5 / 2,
+        "5 jobs took {:?}, one {:?}",
+        five.elapsed,
+        one.elapsed
+    );
+    most.store(0, Ordering::SeqCst);
+    let names: Vec<String> = (0..12).map(|i| format!("job{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let twelve = run(gate_jobs(&server, &names).args(["--format", "json"]));
+    assert_eq!(twelve.code, 0, "{}", twelve.stderr);
+    let order: Vec<String> = twelve.json()["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, names, "reports keep the order given");
+    let peak = most.load(Ordering::SeqCst);
+    assert!((2..=8).contains(&peak), "{peak} requests at once");
+}
+
+#[test]
+fn a_job_whose_server_hangs_ends_at_the_shared_wait_deadline() {
+    let server = Server::start(|r, _| route(r));
+    let out = run(gate_jobs(&server, &["api", "hang"]).args(["--wait", "2s", "--format", "json"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.elapsed < Duration::from_secs(8), "{:?}", out.elapsed);
+    let json = out.json();
+    assert_eq!(json["jobs"][0]["verdict"], "pass");
+    assert_eq!(json["jobs"][1]["error"]["kind"], "timeout", "{json}");
+}
+
+/// The first `bar` series of the step summary's chart: the window's durations, oldest first.
+#[test]
+fn the_chart_in_a_real_step_summary_holds_the_window_durations_oldest_first() {
+    let summary = scratch("chart").join("summary.md");
+    let out = run(judge("flaky-history.json")
+        .args(["--annotations", "github", "--max-duration", "30m"])
+        .env("GITHUB_STEP_SUMMARY", &summary));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary = fs::read_to_string(&summary).unwrap();
+    let table = summary.find("| Rule |").unwrap();
+    let chart = summary.find("```mermaid\n").expect("a chart");
+    assert!(table < chart, "the text table stays first: {summary}");
+    let block = &summary[chart + 11..];
+    let block = &block[..block.find("```").unwrap()];
+    let bars: Vec<u64> = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("bar ["))
+        .expect("a bar series")
+        .trim_end_matches(']')
+        .split(", ")
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let saved: Value =
+        serde_json::from_str(&fs::read_to_string(common::example("flaky-history.json")).unwrap())
+            .unwrap();
+    let mut expected: Vec<u64> = saved["list"].as_array().unwrap()[..10]
+        .iter()
+        .map(|b| b["duration"].as_u64().unwrap())
+        .collect();
+    expected.reverse();
+    assert_eq!(bars, expected, "{block}");
+    assert!(
+        block.contains("  line [1800, "),
+        "the --max-duration line: {block}"
+    );
+}
+
+#[test]
+fn the_text_report_ends_with_a_state_strip() {
+    let strip = |env: &[(&str, &str)], args: &[&str]| {
+        let mut command = judge("flaky-history.json");
+        command.args(args).envs(env.iter().copied());
+        let out = run(&mut command);
+        (
+            out.code,
+            out.stdout
+                .lines()
+                .find(|l| l.starts_with("history: "))
+                .map(String::from),
+            out.stderr,
+        )
+    };
+    let unicode = Some("history: ✗✓✗⊘✓✗✓◷✗✓".to_string());
+    let ascii = Some("history: x+x-+x+Tx+".to_string());
+    assert_eq!(strip(&[("LANG", "C.UTF-8")], &[]).1, unicode);
+    assert_eq!(strip(&[("LANG", "C.UTF-8")], &["--ascii"]).1, ascii);
+    assert_eq!(
+        strip(&[("LANG", "C.UTF-8"), ("SERVICESTAGE_ASCII", "1")], &[]).1,
+        ascii
+    );
+    assert_eq!(strip(&[], &[]).1, ascii, "no locale: ASCII");
+    assert_eq!(strip(&[("LC_ALL", "C"), ("LANG", "C.UTF-8")], &[]).1, ascii);
+    let (code, _, stderr) = strip(&[("SERVICESTAGE_ASCII", "maybe")], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("SERVICESTAGE_ASCII"), "{stderr}");
+}
