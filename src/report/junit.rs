@@ -2,7 +2,7 @@
 
 use super::escape::xml;
 use super::{JobReport, Run};
-use crate::rules::Verdict;
+use crate::rules::{RuleResult, Verdict};
 
 pub fn render(run: &Run) -> String {
     let suites: Vec<Suite> = run.jobs.iter().map(suite).collect();
@@ -25,6 +25,21 @@ struct Suite {
     failures: usize,
     errors: usize,
     skipped: usize,
+}
+
+/// A passed rule's message as output, a failure, or a skipped case for an inconclusive or
+/// a non-passing advisory rule.
+fn rule_body(rule: &RuleResult) -> String {
+    let message = xml(&rule.message);
+    match (rule.verdict, rule.advisory) {
+        (Verdict::Pass, _) => format!("<system-out>{message}</system-out>"),
+        (verdict, true) => format!(
+            "<skipped message=\"advisory, {}: {message}\"/>",
+            verdict.name()
+        ),
+        (Verdict::Fail, false) => format!("<failure message=\"{message}\">{message}</failure>"),
+        (Verdict::Inconclusive, false) => format!("<skipped message=\"inconclusive: {message}\"/>"),
+    }
 }
 
 fn counts(tests: usize, failures: usize, errors: usize, skipped: usize) -> String {
@@ -58,30 +73,19 @@ fn suite(JobReport { job, outcome }: &JobReport) -> Suite {
             (case("fetch builds", body), 1, 0, 1, 0)
         }
         Ok(evaluation) => {
-            let (mut failures, mut skipped) = (0, 0);
-            let mut cases = String::new();
-            for rule in &evaluation.rules {
-                let message = xml(&rule.message);
-                let body = match (rule.verdict, rule.advisory) {
-                    (Verdict::Pass, _) => format!("<system-out>{message}</system-out>"),
-                    (verdict, true) => {
-                        skipped += 1;
-                        format!(
-                            "<skipped message=\"advisory, {}: {message}\"/>",
-                            verdict.name()
-                        )
-                    }
-                    (Verdict::Fail, false) => {
-                        failures += 1;
-                        format!("<failure message=\"{message}\">{message}</failure>")
-                    }
-                    (Verdict::Inconclusive, false) => {
-                        skipped += 1;
-                        format!("<skipped message=\"inconclusive: {message}\"/>")
-                    }
-                };
-                cases.push_str(&case(rule.name, body));
-            }
+            let cases: String = evaluation
+                .rules
+                .iter()
+                .map(|rule| case(rule.name, rule_body(rule)))
+                .collect();
+            let count = |counted: fn(&RuleResult) -> bool| {
+                evaluation.rules.iter().filter(|r| counted(r)).count()
+            };
+            let failures = count(|r| r.verdict == Verdict::Fail && !r.advisory);
+            // inconclusive rules, and advisory rules that did not pass
+            let skipped = count(|r| {
+                r.verdict != Verdict::Pass && (r.advisory || r.verdict == Verdict::Inconclusive)
+            });
             (cases, evaluation.rules.len(), failures, 0, skipped)
         }
     };
