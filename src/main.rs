@@ -13,7 +13,7 @@ use servicestage_gate::cli::{self, Early};
 use servicestage_gate::config::{self, Annotations, Config, Format, JobRef};
 use servicestage_gate::error::Error;
 use servicestage_gate::gate;
-use servicestage_gate::report::{Run, azure, github, json, junit, text};
+use servicestage_gate::report::{JobReport, Run, azure, github, json, junit, text};
 use servicestage_gate::rules::Verdict;
 
 const EXIT_PASS: u8 = 0;
@@ -49,7 +49,11 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
     let format = || config::requested_format(&lossy, env);
     if let Some(bad) = raw.iter().find(|a| a.to_str().is_none()) {
         let err = Error::Usage(format!("argument {bad:?} is not valid UTF-8"));
-        return Err(usage_before_config(&err, &JobRef::default(), format()));
+        return Err(usage_before_config(
+            &err,
+            one_job(JobRef::default()),
+            format(),
+        ));
     }
     let parsed = match cli::parse("servicestage-gate", &lossy) {
         Ok(parsed) => parsed,
@@ -61,11 +65,26 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
         }
         Err(Early::Usage(message)) => {
             let err = Error::Usage(message);
-            return Err(usage_before_config(&err, &JobRef::default(), format()));
+            return Err(usage_before_config(
+                &err,
+                one_job(JobRef::default()),
+                format(),
+            ));
         }
     };
-    config::resolve(&parsed, env)
-        .map_err(|err| usage_before_config(&err, &config::job(&parsed, env), format()))
+    config::resolve(&parsed, env).map_err(|err| {
+        let named = config::named_jobs(&parsed, env);
+        let jobs = match named.is_empty() {
+            true => one_job(config::job(&parsed, env)),
+            false => (named, true),
+        };
+        usage_before_config(&err, jobs, format())
+    })
+}
+
+/// The jobs a usage error is reported for, and whether in the several-jobs shape.
+fn one_job(job: JobRef) -> (Vec<JobRef>, bool) {
+    (vec![job], false)
 }
 
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
@@ -98,10 +117,21 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     stdout.flush()
 }
 
-/// A usage error found before there was a config to publish with.
-fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
+/// A usage error found before there was a config to publish with; every job named gets it.
+fn usage_before_config(
+    err: &Error,
+    (jobs, several): (Vec<JobRef>, bool),
+    format: Format,
+) -> ExitCode {
     eprint!("{}", text::error_line(err));
-    let run = Run::single(job.clone(), Err(err.clone()));
+    let reports = jobs.into_iter().map(|job| JobReport {
+        job,
+        outcome: Err(err.clone()),
+    });
+    let run = Run {
+        jobs: reports.collect(),
+        several,
+    };
     if format == Format::Json
         && let Err(write) = write_stdout(&json::render(&run))
     {

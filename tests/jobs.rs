@@ -528,3 +528,50 @@ fn the_text_report_ends_with_a_state_strip() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("SERVICESTAGE_ASCII"), "{stderr}");
 }
+
+#[test]
+fn a_usage_error_with_jobs_has_the_several_jobs_shape() {
+    let out = run(gate()
+        .args([
+            "--job",
+            "api",
+            "--job",
+            "web",
+            "--advisory",
+            "state",
+            "--format",
+            "json",
+        ])
+        .args(["--endpoint", "http://127.0.0.1:9"])
+        .env("SERVICESTAGE_TOKEN", TOKEN));
+    assert_eq!(out.code, 2);
+    let json = out.json();
+    assert_eq!(json["verdict"], "usage");
+    assert_eq!(json["error"]["kind"], "usage");
+    let names: Vec<&str> = json["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api", "web"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_job_variable_that_is_not_utf8_is_a_usage_error_naming_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = run(gate()
+        .args(["--endpoint", "http://127.0.0.1:9"])
+        .env("SERVICESTAGE_TOKEN", TOKEN)
+        .env(
+            "SERVICESTAGE_JOB",
+            std::ffi::OsStr::from_bytes(b"api,w\xffb"),
+        ));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("SERVICESTAGE_JOB is not valid UTF-8"),
+        "{}",
+        out.stderr
+    );
+}

@@ -104,6 +104,19 @@ pub fn job(args: &Args, env: Env) -> JobRef {
     }
 }
 
+/// The jobs `--job` names, read apart like `job`, so a usage error is reported in the
+/// several-jobs shape; empty without `--job` (or when it cannot be read).
+pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
+    let names = Lookup { env }
+        .list("job", &args.job)
+        .map(|(_, names)| names);
+    let named = |name: String| JobRef {
+        id: None,
+        name: Some(name),
+    };
+    names.unwrap_or_default().into_iter().map(named).collect()
+}
+
 /// Resolves and validates everything the gate needs. Reads no file and no process state.
 pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     let lookup = Lookup { env };

@@ -310,6 +310,56 @@ mod tests {
         assert!(!has_hidden(&out.replace('\n', "")), "{out}");
     }
 
+    /// Several jobs, one per outcome, under names no config would accept.
+    fn several() -> Run {
+        let jobs = outcomes().into_iter().map(|outcome| JobReport {
+            job: hostile_job(),
+            outcome,
+        });
+        Run {
+            jobs: jobs.collect(),
+            several: true,
+        }
+    }
+
+    #[test]
+    fn several_jobs_stay_inert_in_every_output() {
+        let run = several();
+        let json = json::render(&run);
+        assert!(!json.contains("::") && !json.contains("##"), "{json}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["verdict"], "error");
+        assert_eq!(parsed["jobs"].as_array().unwrap().len(), 3);
+        for line in github::annotations(&run).lines() {
+            assert!(line.starts_with("::"), "{line:?}");
+            assert!(!has_hidden(line) && !line.contains("##"), "{line:?}");
+            let (command, _) = line[2..].split_once("::").unwrap();
+            assert!(
+                command.contains("[group]name%3A "),
+                "a title per job: {line:?}"
+            );
+        }
+        for line in azure::annotations(&run, false).lines() {
+            assert_eq!(line.matches("##").count(), 1, "{line:?}");
+            assert_eq!(line.matches(']').count(), 1, "{line:?}");
+        }
+        let summary = github::step_summary(&run, None);
+        let rows = summary.lines().filter(|l| l.starts_with("| `"));
+        assert_eq!(rows.count(), 3, "{summary}");
+        assert!(!has_hidden(&summary.replace('\n', "")), "{summary}");
+        let report = text::render_run(&run, &Source::Saved(None), STYLE);
+        for line in report.lines() {
+            assert!(!line.contains("::") && !line.contains("##"), "{line:?}");
+        }
+        let last = report.lines().last().unwrap();
+        assert!(last.starts_with("overall: ERROR ("), "{report}");
+        assert!(
+            last.ends_with("name fail, #\\#[group]name pass, #\\#[group]name error)"),
+            "{last}"
+        );
+        assert_eq!(junit::render(&run).matches("<testsuite ").count(), 3);
+    }
+
     #[test]
     fn outputs_cannot_be_ended_early_by_the_report() {
         let outcome = single(Ok(hostile_evaluation(Verdict::Fail)));
