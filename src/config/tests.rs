@@ -606,3 +606,75 @@ fn requested_format_is_read_before_parsing() {
     );
     assert_eq!(requested_format(&["--bogus"], &none), Format::Text);
 }
+
+const REGION: &[&str] = &["--region", "cn-north-4"];
+
+#[test]
+fn jobs_are_named_by_flag_or_variable_in_order() {
+    let argv = [REGION, &["--job", "api,web", "--job", " worker "]].concat();
+    let config = resolve_with(&argv, &[TOKEN]).unwrap();
+    let names: Vec<_> = config.jobs.iter().map(|j| j.name.as_deref()).collect();
+    assert_eq!(names, [Some("api"), Some("web"), Some("worker")]);
+    assert!(config.jobs.iter().all(|j| j.id.is_none()));
+    assert_eq!(config.job, JobRef::default());
+    let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", "api, ,web,")]).unwrap();
+    assert_eq!(config.jobs.len(), 2);
+    let config = resolve_with(&[API, &["--input", "x.json"]].concat(), &[]).unwrap();
+    assert!(config.jobs.is_empty(), "one job: no list");
+}
+
+#[test]
+fn advisory_rules_are_enabled_ones_and_never_state() {
+    let argv = [
+        API,
+        &["--max-duration", "10m", "--min-success-rate", "90"],
+        &[
+            "--advisory",
+            "MAX-DURATION,min-builds",
+            "--advisory",
+            "max-duration",
+        ],
+    ]
+    .concat();
+    let config = resolve_with(&argv, &[TOKEN]).unwrap();
+    assert_eq!(config.rules.advisory, ["max-duration", "min-builds"]);
+    let base = [API, &["--max-duration", "10m"]].concat();
+    for (advisory, message) in [
+        ("state", "--advisory: the state rule cannot be advisory"),
+        ("min-builds", "--advisory: rule min-builds is not enabled"),
+        (
+            "max-consecutive-failures",
+            "rule max-consecutive-failures is not enabled",
+        ),
+        (
+            "fast",
+            "--advisory: unknown rule \"fast\" (expected one of state, ",
+        ),
+    ] {
+        let err = resolve_with(&[&base[..], &["--advisory", advisory]].concat(), &[TOKEN]);
+        let err = err.unwrap_err().to_string();
+        assert!(err.contains(message), "{advisory}: {err}");
+    }
+}
+
+#[test]
+fn ascii_by_flag_variable_or_locale() {
+    let symbols = |argv: &[&str], vars: &[(&str, &str)]| {
+        let argv = [&["--input", "x.json"], argv].concat();
+        resolve_with(&argv, vars).map(|c| c.symbols)
+    };
+    let utf8 = ("LANG", "C.UTF-8");
+    assert_eq!(symbols(&[], &[utf8]), Ok(Symbols::Unicode));
+    assert_eq!(symbols(&["--ascii"], &[utf8]), Ok(Symbols::Ascii));
+    assert_eq!(
+        symbols(&[], &[utf8, ("SERVICESTAGE_ASCII", "true")]),
+        Ok(Symbols::Ascii)
+    );
+    assert_eq!(
+        symbols(&[], &[utf8, ("SERVICESTAGE_ASCII", "0")]),
+        Ok(Symbols::Unicode)
+    );
+    assert_eq!(symbols(&[], &[]), Ok(Symbols::Ascii));
+    let err = symbols(&[], &[utf8, ("SERVICESTAGE_ASCII", "sometimes")]).unwrap_err();
+    assert!(err.to_string().contains("SERVICESTAGE_ASCII"), "{err}");
+}

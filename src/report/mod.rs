@@ -47,7 +47,8 @@ impl Run {
         self.jobs.iter().find_map(|j| j.outcome.as_ref().err())
     }
 
-    /// The worst verdict of the jobs (fail > inconclusive > pass), or the first error.
+    /// The worst verdict of the jobs (fail > inconclusive > pass), or the first error. A
+    /// run without a job judged nothing: inconclusive, never a pass.
     pub fn verdict(&self) -> Result<Verdict, &Error> {
         match self.error() {
             Some(err) => Err(err),
@@ -57,7 +58,7 @@ impl Run {
                 .filter_map(|j| j.outcome.as_ref().ok())
                 .map(|e| e.verdict)
                 .max()
-                .unwrap_or(Verdict::Pass)),
+                .unwrap_or(Verdict::Inconclusive)),
         }
     }
 
@@ -319,6 +320,37 @@ mod tests {
         Run {
             jobs: jobs.collect(),
             several: true,
+        }
+    }
+
+    #[test]
+    fn the_run_verdict_is_the_worst_job_or_an_error() {
+        let job = |outcome: Outcome| JobReport {
+            job: JobRef::default(),
+            outcome,
+        };
+        let judged = |verdict| job(Ok(hostile_evaluation(verdict)));
+        let run = |jobs: Vec<JobReport>| Run {
+            jobs,
+            several: true,
+        };
+        use Verdict::{Fail, Inconclusive, Pass};
+        let cases = [
+            (vec![judged(Pass), judged(Pass)], "pass"),
+            (vec![judged(Pass), judged(Inconclusive)], "inconclusive"),
+            (
+                vec![judged(Inconclusive), judged(Fail), judged(Pass)],
+                "fail",
+            ),
+            (vec![judged(Fail), job(Err(hostile_error()))], "error"),
+            (
+                vec![judged(Pass), job(Err(Error::Usage("x".into())))],
+                "usage",
+            ),
+            (vec![], "inconclusive"),
+        ];
+        for (jobs, expected) in cases {
+            assert_eq!(run(jobs).verdict_name(), expected);
         }
     }
 
