@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         max_duration_regression: (knobs & 16 != 0).then_some(Percent(f64::from(knobs))),
         require_states: if knobs & 32 != 0 { vec![State::Successful, State::Cancel] } else { vec![State::Successful] },
         build_id: (knobs & 64 != 0).then(|| page.builds.last().map(|b| b.id.clone()).unwrap_or_default()),
+        advisory: Vec::new(),
     };
     let history = History { builds: page.builds, total: page.total, finished: page.finished, successful: page.successful };
     let evaluation = rules::evaluate(&history, &config);
