@@ -153,8 +153,8 @@ fn publish(config: &Config, run: &Run) -> std::io::Result<()> {
         Annotations::None => String::new(),
     };
     // With several jobs the text report shows each job's error in its block.
-    if let (Some(err), false) = (run.error(), run.several) {
-        eprint!("{}", text::error_line(err));
+    if !(run.several && config.format == Format::Text) {
+        eprint!("{}", text::error_lines(run));
     }
     // Annotations join stdout in text mode; in JSON mode stdout holds only the object.
     let printed = match config.format {

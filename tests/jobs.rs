@@ -244,6 +244,12 @@ fn one_job_in_error_makes_the_run_an_error_and_the_others_are_reported() {
         .collect();
     assert_eq!(verdicts, ["pass", "error", "fail"]);
     assert_eq!(json["jobs"][1]["error"]["status"], 500);
+    assert!(
+        out.stderr
+            .contains("servicestage-gate: broken: http: HTTP 500 SVCSTG.500"),
+        "{}",
+        out.stderr
+    );
 
     let text = run(&mut gate_jobs(&server, &["api", "broken"]));
     assert_eq!(text.code, 3);

@@ -120,6 +120,19 @@ pub fn error_line(err: &Error) -> String {
     format!("servicestage-gate: {}{hint}\n", log_text(&err.to_string()))
 }
 
+/// The stderr lines for a run's errors: the one error of one job, or with several jobs a
+/// line per job in error, naming it.
+pub fn error_lines(run: &Run) -> String {
+    if !run.several {
+        return run.error().map(error_line).unwrap_or_default();
+    }
+    let errors = run.jobs.iter().filter_map(|job| {
+        let err = job.outcome.as_ref().err()?;
+        Some(log_line(&format!("{}: {err}", job_name(&job.job))))
+    });
+    errors.collect()
+}
+
 /// A progress or `--verbose` line for stderr, made inert: it may carry build ids and
 /// states. `main` prints every such line through this.
 pub fn log_line(line: &str) -> String {
