@@ -476,3 +476,92 @@ fn the_auth_action_variables_bring_key_region_and_project() {
     assert_eq!(request.header("X-Project-Id"), Some("p-action"));
     out.assert_hides(&["SK-auth-action-secret"]);
 }
+
+/// The shipped fake (examples/fake-servicestage.rs) on a free port; killed when dropped.
+struct Fake {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Fake {
+    fn start() -> Fake {
+        use std::io::BufRead;
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_servicestage-gate"))
+            .with_file_name("examples")
+            .join("fake-servicestage");
+        assert!(
+            bin.exists(),
+            "{} is missing: `cargo test` builds it (or cargo build --example fake-servicestage)",
+            bin.display()
+        );
+        let mut child = Command::new(bin)
+            .args(["--port", "0", "--fixture", &common::example("passing.json")])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        Fake {
+            child,
+            url: url.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The README's keyless walkthrough against the shipped fake: OIDC from its GitHub route,
+/// a password login, and a stale token refused once tokens are issued.
+#[test]
+fn the_shipped_fake_serves_the_keyless_walkthrough() {
+    let fake = Fake::start();
+    let with_fake = |command: &mut Command| {
+        command.args([
+            "--endpoint",
+            &fake.url,
+            "--iam-endpoint",
+            &fake.url,
+            "--region",
+            "cn-north-4",
+            "--job-id",
+            "demo",
+            "--job-name",
+            "demo",
+            "--format",
+            "json",
+        ]);
+    };
+    let mut oidc = gate();
+    with_fake(&mut oidc);
+    oidc.env("HUAWEICLOUD_SDK_IDP_ID", "fake-github")
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            format!("{}/github/idtoken?api-version=2.0", fake.url),
+        )
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "fake-runner-token");
+    let out = run(&mut oidc);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+
+    let mut login = gate();
+    with_fake(&mut login);
+    login
+        .env("SERVICESTAGE_IAM_USER", "ci-gate")
+        .env("SERVICESTAGE_IAM_DOMAIN", "acme")
+        .env("SERVICESTAGE_IAM_PASSWORD", "fake-password");
+    assert_eq!(run(&mut login).code, 0);
+    login.env("SERVICESTAGE_IAM_PASSWORD", "wrong");
+    auth_error(&run(&mut login), "--iam-domain");
+
+    let mut stale = gate();
+    with_fake(&mut stale);
+    let out = run(stale.env("SERVICESTAGE_TOKEN", "fake-iam-token-1"));
+    assert_eq!(out.code, 3, "the first token was replaced by the second");
+    assert_message_contains(&out.json()["error"], "token expires");
+}
