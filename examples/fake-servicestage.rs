@@ -271,7 +271,9 @@ fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Incoming>> 
         .and_then(|(_, value)| value.parse().ok())
         .unwrap_or(0);
     let mut body = Vec::new();
-    reader.take(body_length.min(1 << 20)).read_to_end(&mut body)?;
+    reader
+        .take(body_length.min(1 << 20))
+        .read_to_end(&mut body)?;
     let mut words = request_line.split_whitespace();
     let method = words.next().unwrap_or("GET").to_string();
     let target = words.next().unwrap_or("/");
@@ -293,11 +295,18 @@ fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
         .or(text("/auth/scope/project/name"))
         .is_some_and(|s| !s.is_empty());
     let refused = |code: &str, msg: &str| {
-        Some(("401 Unauthorized", vec![], json!({"error_code": code, "error_msg": msg})))
+        Some((
+            "401 Unauthorized",
+            vec![],
+            json!({"error_code": code, "error_msg": msg}),
+        ))
     };
     let issue = || {
         let issued = server.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let token = ("X-Subject-Token".to_string(), format!("fake-iam-token-{issued}"));
+        let token = (
+            "X-Subject-Token".to_string(),
+            format!("fake-iam-token-{issued}"),
+        );
         let body = json!({"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}});
         Some(("201 Created", vec![token], body))
     };
@@ -325,7 +334,10 @@ fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
             issue()
         }
         ("GET", "/github/idtoken") => {
-            let audience = request.query.split('&').any(|p| p.len() > 9 && p.starts_with("audience="));
+            let audience = request
+                .query
+                .split('&')
+                .any(|p| p.len() > 9 && p.starts_with("audience="));
             let bearer = format!("Bearer {FAKE_RUNNER_TOKEN}");
             if request.header("Authorization") != Some(bearer.as_str()) || !audience {
                 let body = json!({"message": "no id-token permission"});

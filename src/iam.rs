@@ -7,7 +7,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::client::one_line;
-use crate::config::{Endpoint, Env, Secret, env_name, parse_endpoint, parse_header_value, parse_region};
+use crate::config::{
+    Endpoint, Env, Secret, env_name, parse_endpoint, parse_header_value, parse_region,
+};
 use crate::encoding::percent_encode;
 use crate::error::{Error, HttpFailure};
 use crate::lookup::region;
@@ -449,7 +451,11 @@ fn header_var(env: Env, name: &str) -> Result<Option<String>, Error> {
 
 /// A flag, else its `SERVICESTAGE_` variable: (where it came from, value). An empty flag
 /// value is a usage error, as for every other flag.
-fn setting(value: &Option<String>, flag: &str, env: Env) -> Result<Option<(String, String)>, Error> {
+fn setting(
+    value: &Option<String>,
+    flag: &str,
+    env: Env,
+) -> Result<Option<(String, String)>, Error> {
     if let Some(value) = value {
         if value.trim().is_empty() {
             return Err(usage(format!("--{flag}: empty value")));

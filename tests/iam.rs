@@ -37,11 +37,15 @@ fn iam() -> Server {
 fn servicestage() -> Server {
     Server::start(|r, _| match r.header("X-Auth-Token") {
         Some(IAM_TOKEN) => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
-        _ => Reply::json(401, r#"{"error_code":"APIGW.0301","error_msg":"bad token"}"#),
+        _ => Reply::json(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"bad token"}"#,
+        ),
     })
 }
 
-/// The gate at both fakes, region cn-north-4, JSON output; no credential yet.
+/// The gate at both fakes (IAM by its variable, so a test may override it with the flag),
+/// region cn-north-4, JSON output; no credential yet.
 fn keyless(api: &Server, iam: &Server) -> Command {
     keyless_as(api, iam, "json")
 }
@@ -51,8 +55,6 @@ fn keyless_as(api: &Server, iam: &Server, format: &str) -> Command {
     command.args([
         "--endpoint",
         &api.url(),
-        "--iam-endpoint",
-        &iam.url(),
         "--region",
         "cn-north-4",
         "--job-id",
@@ -62,6 +64,7 @@ fn keyless_as(api: &Server, iam: &Server, format: &str) -> Command {
         "--format",
         format,
     ]);
+    command.env("SERVICESTAGE_IAM_ENDPOINT", iam.url());
     command
 }
 
@@ -96,13 +99,21 @@ fn body(request: &common::Recorded) -> Value {
 }
 
 fn passes(out: &Run) {
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     assert_eq!(out.json()["verdict"], "pass");
     out.assert_hides(&[JWT, RUNNER, PASSWORD, IAM_TOKEN]);
 }
 
 fn auth_error(out: &Run, needle: &str) {
-    assert_eq!(out.code, 3, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 3,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     let json = out.json();
     assert_eq!(json["error"]["kind"], "auth", "{json}");
     assert_message_contains(&json["error"], needle);
@@ -126,7 +137,10 @@ fn oidc_with_a_token_file() {
         .env("HUAWEICLOUD_SDK_IDP_ID", "idp")
         .env("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &file)
         // a token file wins over asking GitHub
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/github/idtoken", iam.url()))
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            format!("{}/github/idtoken", iam.url()),
+        )
         .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", RUNNER));
     passes(&out);
     let sent = iam.requests();
@@ -173,10 +187,16 @@ fn oidc_from_the_github_endpoint_scoped_by_project_id() {
 fn a_github_url_without_a_query_and_another_audience() {
     let (api, iam) = (servicestage(), iam());
     let out = run(github_oidc(&api, &iam)
-        .env("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/github/idtoken", iam.url()))
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            format!("{}/github/idtoken", iam.url()),
+        )
         .args(["--oidc-audience", "my aud"]));
     passes(&out);
-    assert_eq!(iam.requests()[0].target, "/github/idtoken?audience=my%20aud");
+    assert_eq!(
+        iam.requests()[0].target,
+        "/github/idtoken?audience=my%20aud"
+    );
 }
 
 #[test]
@@ -224,7 +244,13 @@ fn one_login_serves_every_page_and_poll() {
         let state = if n < 2 { "Building" } else { "Successful" };
         let builds: Vec<(String, &str, u64)> = match r.query("page") {
             Some("1") => (0..100)
-                .map(|i| (format!("b{i}"), if i == 0 { state } else { "Successful" }, 60))
+                .map(|i| {
+                    (
+                        format!("b{i}"),
+                        if i == 0 { state } else { "Successful" },
+                        60,
+                    )
+                })
                 .collect(),
             _ => vec![("c0".to_string(), "Successful", 60)],
         };
@@ -244,7 +270,11 @@ fn one_login_serves_every_page_and_poll() {
     passes(&out);
     let pages = api.requests();
     assert!(pages.len() >= 3, "pages and polls: {pages:?}");
-    assert!(pages.iter().all(|r| r.header("X-Auth-Token") == Some(IAM_TOKEN)));
+    assert!(
+        pages
+            .iter()
+            .all(|r| r.header("X-Auth-Token") == Some(IAM_TOKEN))
+    );
     assert_eq!(iam.requests().len(), 1, "one login per run");
 }
 
@@ -342,7 +372,8 @@ fn hostile_iam_answers() {
     // a redirect is never followed
     let elsewhere = iam();
     let target = format!("{}/v3/auth/tokens", elsewhere.url());
-    let redirect = Server::start(move |_, _| Reply::json(307, "{}").with_header("Location", &target));
+    let redirect =
+        Server::start(move |_, _| Reply::json(307, "{}").with_header("Location", &target));
     let out = run(&mut password(&api, &redirect));
     assert_eq!(out.code, 3, "{}", out.stdout);
     assert_eq!(out.json()["error"]["kind"], "http");
@@ -371,13 +402,19 @@ fn plain_http_iam_to_a_remote_host_is_a_usage_error() {
     let iam = iam();
     let out = run(password(&api, &iam).args(["--iam-endpoint", "http://iam.example.com"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_message_contains(&out.json()["error"], "--iam-endpoint");
+    assert_message_contains(
+        &out.json()["error"],
+        "--iam-endpoint: \"http://iam.example.com\" uses plain http://",
+    );
     let out = run(github_oidc(&api, &iam).env(
         "ACTIONS_ID_TOKEN_REQUEST_URL",
         "http://token.example.com/idtoken?x=1",
     ));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert_message_contains(&out.json()["error"], "ACTIONS_ID_TOKEN_REQUEST_URL");
+    assert_message_contains(
+        &out.json()["error"],
+        "ACTIONS_ID_TOKEN_REQUEST_URL: \"http://token.example.com/idtoken\" uses plain http://",
+    );
     assert!(api.requests().is_empty() && iam.requests().is_empty());
 }
 
@@ -391,7 +428,10 @@ fn tokens_are_masked_first_and_appear_nowhere_else() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(
         lines[..2],
-        [format!("::add-mask::{JWT}"), format!("::add-mask::{IAM_TOKEN}")],
+        [
+            format!("::add-mask::{JWT}"),
+            format!("::add-mask::{IAM_TOKEN}")
+        ],
         "{}",
         out.stdout
     );
@@ -432,7 +472,11 @@ fn tokens_are_masked_first_and_appear_nowhere_else() {
 
 fn out_hides_on_stderr(out: &Run) {
     for secret in [JWT, IAM_TOKEN, RUNNER] {
-        assert!(!out.stderr.contains(secret), "{secret} leaked: {}", out.stderr);
+        assert!(
+            !out.stderr.contains(secret),
+            "{secret} leaked: {}",
+            out.stderr
+        );
     }
     assert!(!out.stdout.contains(RUNNER));
 }
@@ -564,4 +608,48 @@ fn the_shipped_fake_serves_the_keyless_walkthrough() {
     let out = run(stale.env("SERVICESTAGE_TOKEN", "fake-iam-token-1"));
     assert_eq!(out.code, 3, "the first token was replaced by the second");
     assert_message_contains(&out.json()["error"], "token expires");
+}
+
+#[test]
+fn iam_requests_follow_the_retry_rules() {
+    let api = servicestage();
+    let flaky = Server::start(|_, n| match n {
+        0 => Reply::json(503, "{}").with_header("Retry-After", "0"),
+        _ => Reply::json(201, "{}").with_header("X-Subject-Token", IAM_TOKEN),
+    });
+    passes(&run(&mut password(&api, &flaky)));
+    assert_eq!(flaky.requests().len(), 2, "a 503 is retried");
+
+    let refusing = Server::always(401, r#"{"error_msg":"no"}"#);
+    auth_error(&run(&mut password(&api, &refusing)), "password login");
+    assert_eq!(refusing.requests().len(), 1, "a 4xx is not retried");
+
+    let down = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", down.local_addr().unwrap());
+    drop(down);
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &api.url(),
+            "--iam-endpoint",
+            &url,
+            "--retries",
+            "0",
+        ])
+        .args([
+            "--region",
+            "r",
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--format",
+            "json",
+        ])
+        .env("HW_USER_NAME", "u")
+        .env("HW_DOMAIN_NAME", "d")
+        .env("HW_PASSWORD", PASSWORD));
+    assert_eq!(out.code, 3);
+    assert_eq!(out.json()["error"]["kind"], "network");
+    assert_message_contains(&out.json()["error"], "the IAM password login: ");
 }

@@ -5,8 +5,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 
-use super::classify::{self, Failure, Retry, WITHHELD};
+use super::classify::{self, Failure, RETRY_AFTER_MAX, Retry, WITHHELD};
 use super::{Client, Outgoing, Received, files, user_agent};
 use crate::config::{Credentials, Endpoint, Secret};
 use crate::error::{Error, HttpFailure};
@@ -68,7 +69,11 @@ impl<'s> Session<'s> {
     }
 
     /// The current token, logging in through `client` first if there is none yet.
-    pub(super) fn token(&self, client: &Client, log: &mut dyn FnMut(&str)) -> Result<Issued, Error> {
+    pub(super) fn token(
+        &self,
+        client: &Client,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Issued, Error> {
         let mut state = self.lock();
         let token = match &state.token {
             Some(token) => token.clone(),
@@ -151,9 +156,7 @@ impl<'s> Session<'s> {
                 iam::password_login(login, user, domain, password),
             ),
             Credentials::Token(_) | Credentials::TokenFile(_) | Credentials::AccessKey { .. } => {
-                return Err(Error::Usage(
-                    "these credentials need no login".to_string(),
-                ));
+                return Err(Error::Usage("these credentials need no login".to_string()));
             }
         };
         let received = client.send_login(&request, step, log)?;
@@ -181,7 +184,10 @@ fn id_token_of(
         IdTokenSource::File(path) => {
             let name = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
             let bytes = files::read_capped(path, files::MAX_TOKEN_FILE, name)?;
-            iam::id_token_from_file(&String::from_utf8_lossy(&bytes), &path.display().to_string())
+            iam::id_token_from_file(
+                &String::from_utf8_lossy(&bytes),
+                &path.display().to_string(),
+            )
         }
         IdTokenSource::Github {
             url,
@@ -261,7 +267,12 @@ impl Client<'_> {
             ("Host".to_string(), request.endpoint.host_header()),
             user_agent(),
         ];
-        headers.extend(request.headers.iter().map(|(n, v)| (n.to_string(), v.clone())));
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone())),
+        );
         let outgoing = Outgoing {
             method: request.method.parse().unwrap_or(ureq::http::Method::GET),
             url: request.url(),
@@ -315,7 +326,13 @@ fn login_answer(
         false => iam::failure(step, status, code.as_deref(), message.as_deref()),
     };
     let retry = match status {
-        429 | 500..=599 => Retry::After(None),
+        429 | 500..=599 => Retry::After(
+            received
+                .retry_after
+                .as_deref()
+                .and_then(|v| classify::parse_retry_after(v, SystemTime::now()))
+                .map(|d| d.min(RETRY_AFTER_MAX)),
+        ),
         _ => Retry::Never,
     };
     Err(Failure { error, retry })

@@ -21,8 +21,8 @@ use crate::error::Error;
 use crate::iam::IdTokenSource;
 use crate::model::{self, Page};
 use crate::signing;
-use classify::{Context, Failure, RETRY_AFTER_MAX, Response, Retry, classify, identity_encoding};
 pub use classify::one_line;
+use classify::{Context, Failure, RETRY_AFTER_MAX, Response, Retry, classify, identity_encoding};
 pub use login::Session;
 use secrets::Secrets;
 
@@ -417,12 +417,9 @@ impl<'a> Client<'a> {
         };
         self.received.set(self.received.get() + body.len() as u64);
         match read {
-            Err(io) if status == 200 => Err(self.transport_failure(
-                ureq::Error::from(io),
-                clamped,
-                secrets,
-                origin,
-            )),
+            Err(io) if status == 200 => {
+                Err(self.transport_failure(ureq::Error::from(io), clamped, secrets, origin))
+            }
             // An error body cut short still says what it could.
             _ => Ok(body),
         }
@@ -843,6 +840,69 @@ mod tests {
             seen[1]
         );
         assert!(seen[1].ends_with("{\"auth\":{}}"), "{}", seen[1]);
+    }
+
+    fn password_api(url: &str, iam: &str) -> Api {
+        let login = crate::iam::IamLogin {
+            endpoint: Endpoint::parse(iam).unwrap(),
+            scope: crate::iam::ProjectScope::Name("cn-north-4".into()),
+        };
+        Api {
+            credentials: Credentials::Password {
+                user: "u".into(),
+                domain: "d".into(),
+                password: Secret::new("PASSWORD-1f2e3d".into()),
+                login,
+            },
+            ..api(url, 0)
+        }
+    }
+
+    const PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"list\":[]}";
+    const ISSUED: &str =
+        "HTTP/1.1 201 Created\r\nX-Subject-Token: IAM-T1\r\nContent-Length: 2\r\n\r\n{}";
+
+    #[test]
+    fn a_login_is_counted_masked_and_its_token_sent() {
+        let (url, seen) = serve(vec![ISSUED, PAGE, PAGE]);
+        let api = password_api(&url, &url);
+        let masked = std::sync::Mutex::new(Vec::new());
+        let mask = |s: &Secret| masked.lock().unwrap().push(s.expose().to_string());
+        let session = Session::new(&api.credentials, &mask);
+        let deadline = Deadline::for_run(Duration::ZERO, &api);
+        let client = Client::new(&api, false, deadline, &session).unwrap();
+        client.page(1, 100, &mut |_| {}).unwrap();
+        client.page(2, 100, &mut |_| {}).unwrap();
+        assert_eq!((client.requests(), session.requests()), (3, 1));
+        assert_eq!(*masked.lock().unwrap(), ["IAM-T1"]);
+        let seen = seen.join().unwrap();
+        assert!(seen[0].starts_with("POST /v3/auth/tokens?nocatalog=true "));
+        let sent_token = |s: &String| s.to_ascii_lowercase().contains("x-auth-token: iam-t1\r\n");
+        assert!(seen[1..].iter().all(sent_token), "{seen:?}");
+    }
+
+    #[test]
+    fn clients_on_several_threads_share_one_login() {
+        let (iam, logins) = serve(vec![ISSUED]);
+        let servers = [serve(vec![PAGE]), serve(vec![PAGE])];
+        let apis = servers.each_ref().map(|(url, _)| password_api(url, &iam));
+        let session = Session::new(&apis[0].credentials, &|_| {});
+        std::thread::scope(|scope| {
+            for api in &apis {
+                let session = &session;
+                scope.spawn(move || {
+                    let deadline = Deadline::for_run(Duration::ZERO, api);
+                    let client = Client::new(api, false, deadline, session).unwrap();
+                    client.page(1, 100, &mut |_| {}).unwrap();
+                });
+            }
+        });
+        assert_eq!(session.requests(), 1);
+        assert_eq!(logins.join().unwrap().len(), 1);
+        for (_, seen) in servers {
+            let head = seen.join().unwrap()[0].to_ascii_lowercase();
+            assert!(head.contains("x-auth-token: iam-t1\r\n"), "{head}");
+        }
     }
 
     #[test]

@@ -146,9 +146,18 @@ fn region_and_endpoint() {
         "http://127.0.0.1:8080",
         "--endpoint wins over --region"
     );
-    let argv = ["--job-id", "j", "--job-name", "n", "--region", "eu-west-101"];
+    let argv = [
+        "--job-id",
+        "j",
+        "--job-name",
+        "n",
+        "--region",
+        "eu-west-101",
+    ];
     assert_eq!(
-        api(&resolve_with(&argv, &[TOKEN]).unwrap()).endpoint.origin(),
+        api(&resolve_with(&argv, &[TOKEN]).unwrap())
+            .endpoint
+            .origin(),
         "https://servicestage.eu-west-101.myhuaweicloud.eu",
         "the European site"
     );
