@@ -653,3 +653,17 @@ fn iam_requests_follow_the_retry_rules() {
     assert_eq!(out.json()["error"]["kind"], "network");
     assert_message_contains(&out.json()["error"], "the IAM password login: ");
 }
+
+#[test]
+fn servicestage_echoing_the_obtained_token_is_refused() {
+    let api = Server::always(
+        200,
+        &format!(
+            r#"{{"list":[{{"build_id":"{IAM_TOKEN}-echo","build_state":"Successful","duration":1}}]}}"#
+        ),
+    );
+    let out = run(&mut password(&api, &iam()));
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert_eq!(out.json()["error"]["kind"], "response");
+    out.assert_hides(&[IAM_TOKEN, PASSWORD]);
+}
