@@ -454,8 +454,9 @@ fn tokens_are_masked_first_and_appear_nowhere_else() {
         out.stderr
     );
 
-    // JSON keeps stdout for the object: the masks lead stderr instead
-    let out = run(github_oidc(&api, &iam).env("GITHUB_ACTIONS", "true"));
+    // JSON keeps stdout for the object: the masks lead stderr instead, before the login's
+    // own -v lines
+    let out = run(github_oidc(&api, &iam).arg("-v").env("GITHUB_ACTIONS", "true"));
     assert_eq!(out.code, 0);
     assert!(
         out.stderr
