@@ -456,7 +456,9 @@ fn tokens_are_masked_first_and_appear_nowhere_else() {
 
     // JSON keeps stdout for the object: the masks lead stderr instead, before the login's
     // own -v lines
-    let out = run(github_oidc(&api, &iam).arg("-v").env("GITHUB_ACTIONS", "true"));
+    let out = run(github_oidc(&api, &iam)
+        .arg("-v")
+        .env("GITHUB_ACTIONS", "true"));
     assert_eq!(out.code, 0);
     assert!(
         out.stderr
