@@ -7,6 +7,19 @@
 //!
 //! `--generate N` prints N generated builds as a saved response and exits.
 //!
+//! It is also a fake IAM and GitHub ID-token service, for trying keyless credentials:
+//! `POST /v3.0/OS-AUTH/id-token/tokens` (identity provider `fake-github`, any JWT-looking
+//! token), `POST /v3/auth/tokens?nocatalog=true` (user `ci-gate`, domain `acme`, password
+//! `fake-password`) and `GET /github/idtoken` (bearer `fake-runner-token`). Once a token has
+//! been issued, the build list wants the newest one as `X-Auth-Token`, and answers others
+//! as ServiceStage answers an expired token.
+//!
+//!     HUAWEICLOUD_SDK_IDP_ID=fake-github \
+//!     ACTIONS_ID_TOKEN_REQUEST_URL="http://127.0.0.1:8080/github/idtoken?api-version=2.0" \
+//!     ACTIONS_ID_TOKEN_REQUEST_TOKEN=fake-runner-token \
+//!     servicestage-gate --endpoint http://127.0.0.1:8080 --iam-endpoint http://127.0.0.1:8080 \
+//!       --region cn-north-4 --job-id j --job-name n
+//!
 //! To model a far region, `--latency 50ms` waits before each response and `--tls` serves
 //! HTTPS with the test certificate in tests/fixtures (pass the gate
 //! `--ca-cert tests/fixtures/ca.pem`). `GET /_stats` answers
@@ -56,7 +69,34 @@ struct Server {
     max_per_page: usize,
     latency: Duration,
     stats: Stats,
+    /// IAM tokens issued so far; the newest is `fake-iam-token-{issued}`.
+    issued: AtomicUsize,
 }
+
+const FAKE_IDP: &str = "fake-github";
+const FAKE_RUNNER_TOKEN: &str = "fake-runner-token";
+const FAKE_USER: (&str, &str, &str) = ("ci-gate", "acme", "fake-password");
+
+/// One request as read: method, path, query, headers and body.
+struct Incoming {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Status, extra headers, body.
+type Answer = (&'static str, Vec<(String, String)>, Value);
 
 /// Totals since start, of connections that asked for something other than `/_stats`.
 #[derive(Default)]
@@ -125,6 +165,7 @@ fn main() -> std::io::Result<()> {
         max_per_page: args.max_per_page.max(1),
         latency: args.latency.map_or(Duration::ZERO, Into::into),
         stats: Stats::default(),
+        issued: AtomicUsize::new(0),
     });
     for stream in listener.incoming().flatten() {
         let (server, tls) = (server.clone(), tls.clone());
@@ -176,9 +217,8 @@ fn serve_tls(
 fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut counted = false;
-    while let Some((method, target)) = read_request(&mut reader)? {
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        if path != "/_stats" {
+    while let Some(request) = read_request(&mut reader)? {
+        if request.path != "/_stats" {
             server.stats.requests.fetch_add(1, Ordering::SeqCst);
             if !counted {
                 server.stats.connections.fetch_add(1, Ordering::SeqCst);
@@ -190,11 +230,16 @@ fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Resu
             }
             std::thread::sleep(server.latency);
         }
-        let (status, body) = route(server, &method, path, query);
+        let (status, headers, body) =
+            token_route(server, &request).unwrap_or_else(|| route(server, &request));
         let body = body.to_string();
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         // One write: a response split over TLS records or segments could wait on Nagle.
         let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         reader.get_mut().write_all(response.as_bytes())?;
@@ -203,35 +248,113 @@ fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Resu
     Ok(())
 }
 
-/// The method and target of the next request, having read (and dropped) its headers and
-/// body; `None` once the client has closed the connection.
-fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<(String, String)>> {
+/// The next request, body included (up to 1 MiB); `None` once the client has closed the
+/// connection.
+fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Incoming>> {
     let mut request_line = String::new();
     if reader.read_line(&mut request_line)? == 0 {
         return Ok(None);
     }
-    let mut body_length = 0;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            body_length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
-    std::io::copy(&mut reader.take(body_length), &mut std::io::sink())?;
+    let body_length: u64 = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let mut body = Vec::new();
+    reader
+        .take(body_length.min(1 << 20))
+        .read_to_end(&mut body)?;
     let mut words = request_line.split_whitespace();
     let method = words.next().unwrap_or("GET").to_string();
-    Ok(Some((method, words.next().unwrap_or("/").to_string())))
+    let target = words.next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Ok(Some(Incoming {
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body,
+    }))
+}
+
+/// IAM and GitHub token routes; `None` when the path is not one of them.
+fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
+    let json: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let text = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
+    let scoped = text("/auth/scope/project/id")
+        .or(text("/auth/scope/project/name"))
+        .is_some_and(|s| !s.is_empty());
+    let refused = |code: &str, msg: &str| {
+        Some((
+            "401 Unauthorized",
+            vec![],
+            json!({"error_code": code, "error_msg": msg}),
+        ))
+    };
+    let issue = || {
+        let issued = server.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = (
+            "X-Subject-Token".to_string(),
+            format!("fake-iam-token-{issued}"),
+        );
+        let body = json!({"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}});
+        Some(("201 Created", vec![token], body))
+    };
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens") => {
+            let jwt = text("/auth/id_token/id").unwrap_or("");
+            if request.header("X-Idp-Id") != Some(FAKE_IDP) {
+                return refused("IAM.0001", "no such identity provider");
+            }
+            if !jwt.starts_with("eyJ") || !scoped {
+                return refused("IAM.0002", "bad id token or scope");
+            }
+            issue()
+        }
+        ("POST", "/v3/auth/tokens") if request.query == "nocatalog=true" => {
+            let user = |field: &str| text(&format!("/auth/identity/password/user{field}"));
+            let ok = json.pointer("/auth/identity/methods") == Some(&json!(["password"]))
+                && user("/name") == Some(FAKE_USER.0)
+                && user("/domain/name") == Some(FAKE_USER.1)
+                && user("/password") == Some(FAKE_USER.2)
+                && scoped;
+            if !ok {
+                return refused("IAM.0100", "The username or password is wrong.");
+            }
+            issue()
+        }
+        ("GET", "/github/idtoken") => {
+            let audience = request
+                .query
+                .split('&')
+                .any(|p| p.len() > 9 && p.starts_with("audience="));
+            let bearer = format!("Bearer {FAKE_RUNNER_TOKEN}");
+            if request.header("Authorization") != Some(bearer.as_str()) || !audience {
+                let body = json!({"message": "no id-token permission"});
+                return Some(("403 Forbidden", vec![], body));
+            }
+            let jwt = "eyJmYWtl.eyJzdWIiOiJmYWtlIn0.c2ln";
+            Some(("200 OK", vec![], json!({"value": jwt})))
+        }
+        _ => None,
+    }
 }
 
 /// Every endpoint the fake serves: add new ones as arms of this match.
-fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static str, Value) {
+fn route(server: &Server, request: &Incoming) -> Answer {
+    let (method, path) = (request.method.as_str(), request.path.as_str());
     let param = |name: &str| {
-        query.split('&').find_map(|pair| {
+        request.query.split('&').find_map(|pair| {
             pair.strip_prefix(name)?
                 .strip_prefix('=')?
                 .parse::<usize>()
@@ -239,8 +362,16 @@ fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static st
         })
     };
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let issued = server.issued.load(Ordering::SeqCst);
+    let current = format!("fake-iam-token-{issued}");
     match (method, segments.as_slice()) {
-        ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
+        ("GET", ["_stats"]) => ("200 OK", vec![], server.stats.to_json()),
+        ("GET", ["assembling", "v1", "jobs", _, "builds"])
+            if issued > 0 && request.header("X-Auth-Token") != Some(current.as_str()) =>
+        {
+            let body = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"});
+            ("401 Unauthorized", vec![], body)
+        }
         ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => {
             let page = param("page").unwrap_or(1).max(1);
             let per_page = param("per_page")
@@ -254,11 +385,11 @@ fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static st
                 .collect();
             let total = server.builds.len();
             let body = json!({"total": total, "page": page, "per_page": per_page, "list": list});
-            ("200 OK", body)
+            ("200 OK", vec![], body)
         }
         _ => {
             let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {method} {path}")});
-            ("404 Not Found", body)
+            ("404 Not Found", vec![], body)
         }
     }
 }

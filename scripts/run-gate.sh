@@ -16,6 +16,9 @@ for name in $(compgen -e | grep '^GATE_IN_' || true); do
     ACCESS_KEY) variable=HUAWEICLOUD_SDK_AK ;;
     SECRET_KEY) variable=HUAWEICLOUD_SDK_SK ;;
     SECURITY_TOKEN) variable=HUAWEICLOUD_SDK_SECURITY_TOKEN ;;
+    OIDC_IDP_ID) variable=HUAWEICLOUD_SDK_IDP_ID ;;
+    ID_TOKEN_FILE) variable=HUAWEICLOUD_SDK_ID_TOKEN_FILE ;;
+    IAM_PASSWORD) variable=SERVICESTAGE_IAM_PASSWORD ;;
     *) variable="SERVICESTAGE_$input" ;;
   esac
   export "$variable=$value"

@@ -7,8 +7,8 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::client::{Client, Deadline, MAX_BODY};
-use crate::config::{Config, Source};
+use crate::client::{Client, Deadline, MAX_BODY, Session};
+use crate::config::{Config, Secret, Source};
 use crate::error::Error;
 use crate::model::{self, Build, Page};
 use crate::rules::{self, History, RuleConfig};
@@ -21,12 +21,19 @@ pub const MAX_PAGES: u32 = 200;
 /// The builds the rules need, from wherever the config says. `log` gets the lines meant
 /// for stderr: wait progress, and each request with `--verbose`. The whole fetch, polls,
 /// pages and retries included, ends by `--wait` (or, without it, the client's run budget).
-pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Error> {
+/// `on_secret` gets each token the run obtains itself (IAM login), to be masked.
+pub fn history(
+    config: &Config,
+    log: &mut dyn FnMut(&str),
+    on_secret: &(dyn Fn(&Secret) + Sync),
+) -> Result<History, Error> {
     let api = match &config.source {
         Source::Saved(path) => return load_saved(path.as_deref()),
         Source::Api(api) => api,
     };
-    let client = Client::new(api, config.verbose, Deadline::for_run(config.wait, api))?;
+    let session = Session::new(&api.credentials, on_secret);
+    let deadline = Deadline::for_run(config.wait, api);
+    let client = Client::new(api, config.verbose, deadline, &session)?;
     let deadline = client.deadline();
     let mut previous = None;
     loop {

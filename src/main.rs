@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format, JobRef};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, Secret};
 use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
 use servicestage_gate::report::{Outcome, azure, github, json, junit, text};
@@ -71,7 +71,23 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
 /// Fetches the builds and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Outcome {
     let mut stderr_line = |line: &str| eprint!("{}", text::log_line(line));
-    fetch::history(config, &mut stderr_line).map(|history| rules::evaluate(&history, &config.rules))
+    let mask = |secret: &Secret| print_mask(config, secret);
+    fetch::history(config, &mut stderr_line, &mask)
+        .map(|history| rules::evaluate(&history, &config.rules))
+}
+
+/// Under GitHub annotations, a token the gate obtained itself is masked in the job log
+/// before anything else is printed: the contract's one exception to "secrets never in
+/// output". Where annotations go: stdout, or stderr under `--format json`.
+fn print_mask(config: &Config, secret: &Secret) {
+    if config.annotations != Annotations::Github {
+        return;
+    }
+    let line = format!("::add-mask::{}\n", secret.expose());
+    match config.format {
+        Format::Json => eprint!("{line}"),
+        Format::Text => print!("{line}"),
+    }
 }
 
 /// The one place that maps an outcome to an exit code.

@@ -723,3 +723,61 @@ fn readme_shows_each_ci_example_verbatim() {
         );
     }
 }
+
+/// Issue 12's "done when": a job with `permissions: id-token: write` (the runner then sets
+/// the ID-token request variables) and only `oidc-idp-id`, `region`, `project-id` and the
+/// job gates with no stored secret. The endpoints point at the fakes.
+#[test]
+fn the_action_gates_with_the_jobs_oidc_token_and_no_stored_secret() {
+    let iam = Server::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("GET", "/github/idtoken") if r.header("Authorization") == Some("Bearer RUNNER-7") => {
+            Reply::ok(r#"{"value":"eyJ.action.sig"}"#)
+        }
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens")
+            if r.header("X-Idp-Id") == Some("github-actions") =>
+        {
+            Reply::json(201, "{}").with_header("X-Subject-Token", "IAM-ACTION-TOKEN")
+        }
+        _ => Reply::json(401, r#"{"error_code":"IAM.0001","error_msg":"refused"}"#),
+    });
+    let api = Server::start(|r, _| match r.header("X-Auth-Token") {
+        Some("IAM-ACTION-TOKEN") => Reply::ok(common::page_json(1, &[("b1", "Successful", 60)])),
+        _ => Reply::json(401, r#"{"error_code":"APIGW.0301","error_msg":"no token"}"#),
+    });
+    let token_url = format!("{}/github/idtoken?api-version=2.0", iam.url());
+    let run = run_action(
+        "composite-oidc",
+        &[
+            ("version", "source"),
+            ("oidc-idp-id", "github-actions"),
+            ("region", "cn-north-4"),
+            ("project-id", "p-1"),
+            ("job-id", "job-1"),
+            ("job-name", "build-1"),
+        ],
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &token_url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "RUNNER-7"),
+            ("SERVICESTAGE_ENDPOINT", &api.url()),
+            ("SERVICESTAGE_IAM_ENDPOINT", &iam.url()),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.outputs["verdict"], "pass");
+    let exchange = &iam.requests()[1];
+    let body: serde_json::Value = serde_json::from_slice(&exchange.body).unwrap();
+    assert_eq!(body["auth"]["scope"]["project"]["id"], "p-1");
+    assert_eq!(body["auth"]["id_token"]["id"], "eyJ.action.sig");
+    assert_eq!(api.requests()[0].header("X-Project-Id"), Some("p-1"));
+    assert!(
+        run.stdout
+            .starts_with("::add-mask::eyJ.action.sig\n::add-mask::IAM-ACTION-TOKEN\n"),
+        "{}",
+        run.stdout
+    );
+    let after_masks = run.stdout.lines().skip(2).collect::<Vec<_>>().join("\n");
+    let written = format!("{after_masks}{}{}", run.outputs["report"], run.summary);
+    for secret in ["eyJ.action.sig", "IAM-ACTION-TOKEN", "RUNNER-7"] {
+        assert!(!written.contains(secret), "{secret} leaked: {written}");
+    }
+}

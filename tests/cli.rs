@@ -710,7 +710,10 @@ fn a_usage_error_still_names_the_job_in_json() {
     );
     assert_eq!(
         json["error"]["message"],
-        "no credentials: set SERVICESTAGE_TOKEN (or --token-file), or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"
+        "no credentials: set SERVICESTAGE_TOKEN (or --token-file); or HUAWEICLOUD_SDK_AK and \
+         HUAWEICLOUD_SDK_SK; or HUAWEICLOUD_SDK_IDP_ID with HUAWEICLOUD_SDK_ID_TOKEN_FILE (or \
+         inside GitHub Actions with `permissions: id-token: write`); or SERVICESTAGE_IAM_USER, \
+         SERVICESTAGE_IAM_DOMAIN and SERVICESTAGE_IAM_PASSWORD"
     );
     assert_eq!(
         (

@@ -42,6 +42,8 @@ pub struct Failure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
     Never,
+    /// A token the gate obtained itself has expired: log in again, then repeat once.
+    Renew,
     /// With backoff, or after the server's `Retry-After` when it sent one.
     After(Option<Duration>),
 }
@@ -191,8 +193,8 @@ pub fn one_line(text: &str) -> String {
     }
 }
 
-/// Huawei Cloud error bodies spell their fields three ways.
-fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+/// Huawei Cloud error bodies spell their fields three ways: (code, message).
+pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
     else {
         return (None, None);

@@ -15,13 +15,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use credentials::{Credentials, Secret};
-pub use endpoint::{Endpoint, Scheme};
+pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
 pub use env::{Env, env_name, var};
 pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
-pub use values::MAX_DURATION;
+pub use values::{MAX_DURATION, parse_header_value};
 
 use crate::cli::Args;
 use crate::error::Error;
+use crate::iam;
+use crate::lookup::region;
 use crate::rules::RuleConfig;
 use env::Lookup;
 use values::*;
@@ -240,6 +242,41 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error>
             n @ 0..=10 => Ok(n as u32),
             n => Err(format!("{n} is too many (at most 10)")),
         })?;
+    let region = lookup.parsed("region", &args.region, parse_region)?;
+    let project_id = resolve_project_id(args, lookup)?;
+    let flags = iam::Flags {
+        token_file: args.token_file.clone(),
+        iam_endpoint: args.iam_endpoint.clone(),
+        iam_user: args.iam_user.clone(),
+        iam_domain: args.iam_domain.clone(),
+        oidc_audience: args.oidc_audience.clone(),
+    };
+    let place = iam::Place {
+        region: region.as_deref(),
+        project_id: project_id.as_deref(),
+    };
+    // Credentials first: the auth action's key pair brings its own region.
+    let resolved = iam::resolve(&flags, place, lookup.env)?;
+    let mut ca_certs: Vec<PathBuf> = lookup
+        .get("ca-cert", &args.ca_cert)?
+        .map(|s| PathBuf::from(s.value))
+        .into_iter()
+        .collect();
+    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
+    Ok(Api {
+        endpoint: resolve_endpoint(args, lookup, resolved.region.as_deref())?,
+        job_id,
+        job_name,
+        project_id: resolved.project_id,
+        credentials: resolved.credentials,
+        timeout,
+        retries,
+        ca_certs,
+    })
+}
+
+/// `--project-id`, `SERVICESTAGE_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; trimmed.
+fn resolve_project_id(args: &Args, lookup: &Lookup) -> Result<Option<String>, Error> {
     let project_id = match lookup.parsed("project-id", &args.project_id, parse_header_value)? {
         Some(id) => Some(id),
         None => {
@@ -250,32 +287,17 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error>
                 .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
         }
     };
-    let mut ca_certs: Vec<PathBuf> = lookup
-        .get("ca-cert", &args.ca_cert)?
-        .map(|s| PathBuf::from(s.value))
-        .into_iter()
-        .collect();
-    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
-    Ok(Api {
-        endpoint: resolve_endpoint(args, lookup)?,
-        job_id,
-        job_name,
-        project_id: project_id.map(|p| p.trim().to_string()),
-        credentials: credentials::resolve_credentials(args, lookup)?,
-        timeout,
-        retries,
-        ca_certs,
-    })
+    Ok(project_id.map(|p| p.trim().to_string()))
 }
 
-fn resolve_endpoint(args: &Args, lookup: &Lookup) -> Result<Endpoint, Error> {
-    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, endpoint::parse_endpoint)? {
+/// `--endpoint`, else the region's (given, or the auth action's).
+fn resolve_endpoint(args: &Args, lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, Error> {
+    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, parse_endpoint)? {
         return Ok(endpoint);
     }
-    match lookup.parsed("region", &args.region, endpoint::parse_region)? {
+    match region {
         Some(region) => {
-            Endpoint::parse(&format!("https://servicestage.{region}.myhuaweicloud.com"))
-                .map_err(Error::Usage)
+            Endpoint::parse(&region::servicestage_endpoint(region)).map_err(Error::Usage)
         }
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",

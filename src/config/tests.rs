@@ -146,6 +146,21 @@ fn region_and_endpoint() {
         "http://127.0.0.1:8080",
         "--endpoint wins over --region"
     );
+    let argv = [
+        "--job-id",
+        "j",
+        "--job-name",
+        "n",
+        "--region",
+        "eu-west-101",
+    ];
+    assert_eq!(
+        api(&resolve_with(&argv, &[TOKEN]).unwrap())
+            .endpoint
+            .origin(),
+        "https://servicestage.eu-west-101.myhuaweicloud.eu",
+        "the European site"
+    );
     for loopback in ["http://localhost:1", "http://[::1]:9/x", "http://127.9.9.9"] {
         let argv = ["--job-id", "j", "--job-name", "n", "--endpoint", loopback];
         assert!(resolve_with(&argv, &[TOKEN]).is_ok(), "{loopback}");
@@ -509,6 +524,9 @@ fn unreadable_variables_are_usage_errors() {
         ),
         (API, "HUAWEICLOUD_SDK_SK", &[TOKEN]),
         (API, "SSL_CERT_FILE", &[TOKEN]),
+        (API, "HUAWEICLOUD_SDK_IDP_ID", &[TOKEN]),
+        (API, "SERVICESTAGE_IAM_PASSWORD", &[TOKEN]),
+        (API, "HW_PASSWORD", &[TOKEN]),
     ];
     for (argv, name, others) in cases {
         let mut vars: HashMap<String, std::ffi::OsString> = others
