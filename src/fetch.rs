@@ -77,15 +77,25 @@ pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Fetched {
     }
 }
 
-/// The job named `name`: the job list, page by page, matched on the whole name in any case.
+/// The job named `name`: the job list filtered by it, page by page, matched on the whole
+/// name in any case.
 fn look_up(client: &Client, name: &str, log: &mut dyn FnMut(&str)) -> Result<Job, Error> {
     let mut list = JobList::default();
     for number in 1.. {
-        if !list.absorb(client.job_page(name, number, PER_PAGE, log)?)? {
+        if !list.absorb(client.job_page(Some(name), number, PER_PAGE, log)?)? {
             break;
         }
     }
-    match_job(&list.jobs, name)
+    let found = match_job(&list.jobs, name);
+    if found.is_ok() || list.jobs.iter().any(|j| j.name.eq_ignore_ascii_case(name)) {
+        return found;
+    }
+    // The filter left no name close enough to suggest: one more request, for the first
+    // page of the whole list. It only explains; if it fails, the first answer stands.
+    match client.job_page(None, 1, PER_PAGE, log) {
+        Ok(page) => match_job(&page.jobs, name),
+        Err(_) => found,
+    }
 }
 
 /// Looks at the job, and again after each `--poll-interval` while `--wait` has time and

@@ -165,16 +165,18 @@ impl<'a> Client<'a> {
         model::parse_page_slice(&self.get(&path, &query, log)?)
     }
 
-    /// One page of the job list, filtered by `name` (the API may match more than it).
+    /// One page of the job list, filtered by `name` (the API may match more than it), or
+    /// unfiltered.
     pub fn job_page(
         &self,
-        name: &str,
+        name: Option<&str>,
         page: u32,
         per_page: u32,
         log: &mut dyn FnMut(&str),
     ) -> Result<JobPage, Error> {
         let (page, per_page) = (page.to_string(), per_page.to_string());
-        let query = [("job_name", name), ("page", &page), ("per_page", &per_page)];
+        let mut query = vec![("page", page.as_str()), ("per_page", per_page.as_str())];
+        query.extend(name.map(|name| ("job_name", name)));
         jobs::parse_job_page(&self.get("/assembling/v1/jobs", &query, log)?[..])
     }
 
