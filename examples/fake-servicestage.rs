@@ -123,7 +123,10 @@ fn main() -> std::io::Result<()> {
         (Some(path), _) => {
             let saved: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
             let list = |key: &str| saved[key].as_array().cloned();
-            (list("jobs").unwrap_or(default_jobs), list("list").unwrap_or_default())
+            (
+                list("jobs").unwrap_or(default_jobs),
+                list("list").unwrap_or_default(),
+            )
         }
         (None, Some(n)) => (default_jobs, generated(n)),
         (None, None) => {
@@ -322,7 +325,10 @@ fn build_list(server: &Server, query: &str) -> (&'static str, Value) {
 
 fn find<'a>(server: &'a Server, id: &str) -> Option<&'a Value> {
     let id = String::from_utf8_lossy(&servicestage_gate::encoding::percent_decode(id)).into_owned();
-    server.builds.iter().find(|b| b["build_id"].as_str() == Some(id.as_str()))
+    server
+        .builds
+        .iter()
+        .find(|b| b["build_id"].as_str() == Some(id.as_str()))
 }
 
 fn build_details(server: &Server, id: &str, path: &str) -> (&'static str, Value) {

@@ -216,8 +216,9 @@ fn explain(client: &Client, history: &mut History, rules: &RuleConfig, log: &mut
         return;
     }
     let phase = match client.phases(&target.id, log) {
-        Ok(list) => failed_phase(&list.phases)
-            .map_or(FailedPhase::NotReported, |p| FailedPhase::Named(p.name.clone())),
+        Ok(list) => failed_phase(&list.phases).map_or(FailedPhase::NotReported, |p| {
+            FailedPhase::Named(p.name.clone())
+        }),
         Err(e) => FailedPhase::Unavailable(e.to_string()),
     };
     history.explanation.failed_phase = Some(phase);

@@ -173,7 +173,10 @@ impl fmt::Display for Reason {
             Reason::NoBuilds => f.write_str("no builds are listed for this job"),
             Reason::Running { id, state } => write!(f, "build {id} has not finished ({state})"),
             Reason::CommitNotFound { prefix, inspected } => {
-                write!(f, "no build of commit {prefix} among the newest {inspected}")
+                write!(
+                    f,
+                    "no build of commit {prefix} among the newest {inspected}"
+                )
             }
         }
     }

@@ -63,7 +63,10 @@ fn phases(list: &[(&str, &str)]) -> Reply {
 }
 
 fn not_found() -> Reply {
-    Reply::json(404, r#"{"error_code":"SVCSTG.00100404","error_msg":"no such thing"}"#)
+    Reply::json(
+        404,
+        r#"{"error_code":"SVCSTG.00100404","error_msg":"no such thing"}"#,
+    )
 }
 
 /// What a request asks for, by path.
@@ -88,7 +91,11 @@ fn count(server: &Server, what: impl Fn(&Recorded) -> bool) -> usize {
 
 /// Asserts the exit code, and that JSON `requests` is what the server saw.
 fn checked(out: &Run, server: &Server, code: i32) -> Value {
-    assert_eq!(out.code, code, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, code,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     let json = out.json();
     assert_eq!(json["requests"], server.requests().len(), "{json}");
     json
@@ -124,15 +131,29 @@ fn no_match_is_not_found_with_the_closest_names() {
     // The filtered list has nothing; the whole list is read once for suggestions.
     let server = Server::start(|r, _| match r.query("job_name") {
         Some(_) => jobs(0, &[]),
-        None => jobs(4, &[("1", "web-apx"), ("2", "payments"), ("3", "WEB-API-2"), ("4", "x")]),
+        None => jobs(
+            4,
+            &[
+                ("1", "web-apx"),
+                ("2", "payments"),
+                ("3", "WEB-API-2"),
+                ("4", "x"),
+            ],
+        ),
     });
     let out = run(&mut gate_with(&server, &["--job-name", "web-api"]));
     let json = checked(&out, &server, 3);
     assert_eq!(json["error"]["kind"], "not-found");
     assert_eq!(json["job"], json!({"id": null, "name": "web-api"}));
     let message = error_message(&json);
-    assert!(message.contains(r#"no build job is named "web-api""#), "{message}");
-    assert!(message.contains("closest existing names: web-apx, WEB-API-2"), "{message}");
+    assert!(
+        message.contains(r#"no build job is named "web-api""#),
+        "{message}"
+    );
+    assert!(
+        message.contains("closest existing names: web-apx, WEB-API-2"),
+        "{message}"
+    );
     assert!(out.stderr.contains("not-found: "), "{}", out.stderr);
     assert_eq!(count(&server, is_job_list), 2);
 }
@@ -144,7 +165,10 @@ fn two_matches_list_the_ids_and_ask_for_the_id() {
     let json = checked(&out, &server, 3);
     assert_eq!(json["error"]["kind"], "not-found");
     let message = error_message(&json);
-    assert!(message.contains("2 build jobs are named \"Web\" (ids a-1, a-2)"), "{message}");
+    assert!(
+        message.contains("2 build jobs are named \"Web\" (ids a-1, a-2)"),
+        "{message}"
+    );
     assert!(message.contains("--job-id"), "{message}");
     assert_eq!(server.requests().len(), 1, "no build list is asked for");
 }
@@ -195,7 +219,10 @@ fn a_job_list_that_lies_ends_or_is_refused() {
 #[test]
 fn with_id_and_name_there_is_no_lookup_and_no_name_pattern() {
     let server = Server::start(|_, _| builds(1, &[("b1", "Successful")]));
-    let out = run(&mut gate_with(&server, &["--job-id", "j", "--job-name", "1 odd name"]));
+    let out = run(&mut gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "1 odd name"],
+    ));
     checked(&out, &server, 0);
     assert_eq!(count(&server, is_job_list), 0);
     assert_eq!(server.requests()[0].query("name"), Some("1%20odd%20name"));
@@ -209,7 +236,10 @@ fn a_name_that_cannot_be_looked_up_is_a_usage_error_before_any_request() {
     let json = out.json();
     assert_eq!(json["error"]["kind"], "usage");
     assert_eq!(json["requests"], 0);
-    assert!(error_message(&json).starts_with("--job-name: \"1bad\""), "{json}");
+    assert!(
+        error_message(&json).starts_with("--job-name: \"1bad\""),
+        "{json}"
+    );
     assert!(server.requests().is_empty());
 }
 
@@ -220,7 +250,11 @@ fn commit_server(list: Vec<(&'static str, &'static str, &'static str)>) -> Serve
     Server::start(move |r, _| {
         if let Some(id) = phases_of(r) {
             return match id {
-                "b2" => phases(&[("Init", "Successful"), ("Build", "Failed"), ("Artifact", "Failed")]),
+                "b2" => phases(&[
+                    ("Init", "Successful"),
+                    ("Build", "Failed"),
+                    ("Artifact", "Failed"),
+                ]),
                 _ => not_found(),
             };
         }
@@ -253,7 +287,16 @@ fn a_commit_found_on_page_2_is_the_target_and_its_failed_phase_named() {
     let prefix = SHA[..12].to_ascii_uppercase();
     let out = run(&mut gate_with(
         &server,
-        &["--job-id", "j", "--job-name", "n", "--commit", &prefix, "--window", "3"],
+        &[
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--commit",
+            &prefix,
+            "--window",
+            "3",
+        ],
     ));
     let json = checked(&out, &server, 1);
     let target = &json["target"];
@@ -261,7 +304,11 @@ fn a_commit_found_on_page_2_is_the_target_and_its_failed_phase_named() {
     assert_eq!(target["commit"], SHA);
     assert_eq!(target["branch"], "main");
     assert_eq!(target["started_at"], "2025-06-24 12:10:30 +0000 UTC");
-    assert_eq!(target.get("ended_at"), None, "an empty ended_at is not shown");
+    assert_eq!(
+        target.get("ended_at"),
+        None,
+        "an empty ended_at is not shown"
+    );
     assert_eq!(target["failed_phase"], "Build");
     assert_eq!(
         json["rules"][0]["message"],
@@ -292,8 +339,16 @@ fn a_commit_never_found_is_inconclusive_after_at_most_the_window_plus_unfinished
     let out = run(&mut gate_with(
         &server,
         &[
-            "--job-name", "n", "--job-id", "j", "--commit", "ABCDEF12", "--window", "2",
-            "--max-duration", "1h",
+            "--job-name",
+            "n",
+            "--job-id",
+            "j",
+            "--commit",
+            "ABCDEF12",
+            "--window",
+            "2",
+            "--max-duration",
+            "1h",
         ],
     ));
     let json = checked(&out, &server, 1);
@@ -301,15 +356,31 @@ fn a_commit_never_found_is_inconclusive_after_at_most_the_window_plus_unfinished
     assert_eq!(json["target"], Value::Null);
     for rule in json["rules"].as_array().unwrap() {
         assert_eq!(rule["verdict"], "inconclusive", "{rule}");
-        assert_eq!(rule["message"], "no build of commit abcdef1 among the newest 4");
+        assert_eq!(
+            rule["message"],
+            "no build of commit abcdef1 among the newest 4"
+        );
     }
     assert_eq!(count(&server, |r| details_of(r).is_some()), 4);
     // Never a pass, even when inconclusive results may pass: the exit code says so.
     let lenient = run(&mut gate_with(
         &server,
-        &["--job-id", "j", "--job-name", "n", "--commit", "abcdef1", "--format", "text"],
+        &[
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--commit",
+            "abcdef1",
+            "--format",
+            "text",
+        ],
     ));
-    assert!(lenient.stdout.contains("INCONCLUSIVE state: no build of commit abcdef1"));
+    assert!(
+        lenient
+            .stdout
+            .contains("INCONCLUSIVE state: no build of commit abcdef1")
+    );
 }
 
 #[test]
@@ -337,16 +408,32 @@ fn with_wait_a_commit_not_yet_built_is_polled_for_until_it_finishes() {
     let out = run(&mut gate_with(
         &server,
         &[
-            "--job-id", "j", "--job-name", "n", "--commit", &SHA[..7], "--wait", "30s",
-            "--poll-interval", "1s",
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--commit",
+            &SHA[..7],
+            "--wait",
+            "30s",
+            "--poll-interval",
+            "1s",
         ],
     ));
     let json = checked(&out, &server, 0);
     assert_eq!(json["target"]["build_id"], "new");
     assert_eq!(polls.load(Ordering::SeqCst), 4);
     assert!(out.elapsed >= Duration::from_secs(3), "{:?}", out.elapsed);
-    assert!(out.stderr.contains("waiting for a build of commit 3f5e0c6"), "{}", out.stderr);
-    assert!(out.stderr.contains("waiting for build new (Queuing)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("waiting for a build of commit 3f5e0c6"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("waiting for build new (Queuing)"),
+        "{}",
+        out.stderr
+    );
     // "old" names a commit, so it is read once; "new" until it names one, and again
     // once it has finished.
     let read = |id: &str| count(&server, |r| details_of(r) == Some(id));
@@ -359,13 +446,24 @@ fn with_wait_a_commit_never_built_is_inconclusive_at_the_deadline() {
     let out = run(&mut gate_with(
         &server,
         &[
-            "--job-id", "j", "--job-name", "n", "--commit", "abcdef1", "--wait", "2s",
-            "--poll-interval", "1s",
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--commit",
+            "abcdef1",
+            "--wait",
+            "2s",
+            "--poll-interval",
+            "1s",
         ],
     ));
     let json = checked(&out, &server, 1);
     assert_eq!(json["verdict"], "inconclusive");
-    assert_eq!(json["rules"][0]["message"], "no build of commit abcdef1 among the newest 1");
+    assert_eq!(
+        json["rules"][0]["message"],
+        "no build of commit abcdef1 among the newest 1"
+    );
     assert!(out.elapsed >= Duration::from_secs(2), "{:?}", out.elapsed);
     // Polls no faster than once a second; details with a commit are read once.
     let lists = count(&server, |r| r.path().ends_with("/builds"));
@@ -377,7 +475,11 @@ fn with_wait_a_commit_never_built_is_inconclusive_at_the_deadline() {
 fn details_that_cannot_be_trusted_end_the_commit_search_with_an_error() {
     let cases: [(&str, Reply, &str); 4] = [
         ("another build", details("b9", "Successful", SHA), "b9"),
-        ("a hostile commit", details("b1", "Successful", "##vso[task.complete]"), "commit_id"),
+        (
+            "a hostile commit",
+            details("b1", "Successful", "##vso[task.complete]"),
+            "commit_id",
+        ),
         (
             "a redirect",
             Reply::json(302, "{}").with_header("Location", "http://198.51.100.7/steal"),
@@ -397,7 +499,16 @@ fn details_that_cannot_be_trusted_end_the_commit_search_with_an_error() {
         });
         let out = run(&mut gate_with(
             &server,
-            &["--job-id", "j", "--job-name", "n", "--commit", &SHA[..7], "--retries", "0"],
+            &[
+                "--job-id",
+                "j",
+                "--job-name",
+                "n",
+                "--commit",
+                &SHA[..7],
+                "--retries",
+                "0",
+            ],
         ));
         let json = checked(&out, &server, 3);
         assert_ne!(json["verdict"], "pass", "{name}");
@@ -418,14 +529,28 @@ fn the_failed_phase_reaches_every_output() {
     let dir = std::env::temp_dir().join(format!("gate-phase-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (summary, junit) = (dir.join("summary.md"), dir.join("junit.xml"));
-    let out = run(gate_with(&server, &["--job-id", "j", "--job-name", "n", "--format", "text"])
-        .args(["--annotations", "github", "--junit", junit.to_str().unwrap()])
-        .env("GITHUB_STEP_SUMMARY", &summary));
+    let out = run(gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "n", "--format", "text"],
+    )
+    .args([
+        "--annotations",
+        "github",
+        "--junit",
+        junit.to_str().unwrap(),
+    ])
+    .env("GITHUB_STEP_SUMMARY", &summary));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stdout.contains("\n  failed in phase PreProcess\n"), "{}", out.stdout);
     assert!(
-        out.stdout.lines().any(|l| l.starts_with("::error title=state::")
-            && l.ends_with("; failed in phase PreProcess")),
+        out.stdout.contains("\n  failed in phase PreProcess\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("::error title=state::")
+                && l.ends_with("; failed in phase PreProcess")),
         "{}",
         out.stdout
     );
@@ -440,10 +565,16 @@ fn the_failed_phase_reaches_every_output() {
 #[test]
 fn a_failing_phases_request_keeps_the_verdict_and_says_why() {
     let replies: [(&str, Reply); 4] = [
-        ("500", Reply::json(500, r#"{"error_code":"SVCSTG.500","error_msg":"down"}"#)),
+        (
+            "500",
+            Reply::json(500, r#"{"error_code":"SVCSTG.500","error_msg":"down"}"#),
+        ),
         ("hostile name", phases(&[("::error::x", "Failed")])),
         ("echoed token", phases(&[(TOKEN, "Failed")])),
-        ("redirect", Reply::json(301, "").with_header("Location", "http://198.51.100.7/")),
+        (
+            "redirect",
+            Reply::json(301, "").with_header("Location", "http://198.51.100.7/"),
+        ),
     ];
     for (name, reply) in replies {
         let reply = Arc::new(std::sync::Mutex::new(Some(reply)));
@@ -451,8 +582,11 @@ fn a_failing_phases_request_keeps_the_verdict_and_says_why() {
             Some(_) => reply.lock().unwrap().take().unwrap_or_else(not_found),
             None => builds(1, &[("b1", "Failed")]),
         });
-        let out = run(gate_with(&server, &["--job-id", "j", "--job-name", "n", "--retries", "0"])
-            .args(["--annotations", "github"]));
+        let out = run(gate_with(
+            &server,
+            &["--job-id", "j", "--job-name", "n", "--retries", "0"],
+        )
+        .args(["--annotations", "github"]));
         let json = checked(&out, &server, 1);
         assert_eq!(json["verdict"], "fail", "{name}");
         assert_eq!(json["error"], Value::Null, "{name}");
@@ -460,7 +594,10 @@ fn a_failing_phases_request_keeps_the_verdict_and_says_why() {
         let why = json["target"]["failed_phase_unavailable"].as_str().unwrap();
         assert!(!why.is_empty(), "{name}");
         assert!(
-            json["rules"][0]["message"].as_str().unwrap().contains("; failed phase unavailable ("),
+            json["rules"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("; failed phase unavailable ("),
             "{name}: {json}"
         );
         out.assert_hides(&[TOKEN, "::error::x"]);
@@ -494,38 +631,72 @@ fn gap(server: &Server) -> Duration {
 #[test]
 fn apig_0308_without_retry_after_backs_off_at_least_two_seconds() {
     let server = throttled_then_ok(None);
-    let out = run(&mut gate_with(&server, &["--job-id", "j", "--job-name", "n", "-v"]));
+    let out = run(&mut gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "n", "-v"],
+    ));
     let json = checked(&out, &server, 0);
     assert_eq!(json["requests"], 2);
     let gap = gap(&server);
-    assert!(gap >= Duration::from_secs(2) && gap < Duration::from_secs(4), "{gap:?}");
+    assert!(
+        gap >= Duration::from_secs(2) && gap < Duration::from_secs(4),
+        "{gap:?}"
+    );
     assert!(out.stderr.contains("retry 1/3 in 2s"), "{}", out.stderr);
-    assert!(out.stderr.contains("2 HTTP request(s) sent"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("2 HTTP request(s) sent"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn apig_0308_with_retry_after_waits_as_told() {
     let server = throttled_then_ok(Some("1"));
-    let out = run(&mut gate_with(&server, &["--job-id", "j", "--job-name", "n"]));
+    let out = run(&mut gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "n"],
+    ));
     checked(&out, &server, 0);
     let gap = gap(&server);
-    assert!(gap >= Duration::from_secs(1) && gap < Duration::from_secs(2), "{gap:?}");
+    assert!(
+        gap >= Duration::from_secs(1) && gap < Duration::from_secs(2),
+        "{gap:?}"
+    );
 }
 
 #[test]
 fn apig_0308_is_not_retried_past_retries_or_the_wait_deadline() {
     let server = Server::start(|_, _| {
-        Reply::json(403, r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#)
+        Reply::json(
+            403,
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled"}"#,
+        )
     });
-    let out = run(&mut gate_with(&server, &["--job-id", "j", "--job-name", "n", "--retries", "0"]));
+    let out = run(&mut gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "n", "--retries", "0"],
+    ));
     let json = checked(&out, &server, 3);
     assert_eq!(json["error"]["kind"], "http");
     assert_eq!(json["error"]["code"], "APIGW.0308");
-    assert!(error_message(&json).contains("throttled by the API gateway"), "{json}");
+    assert!(
+        error_message(&json).contains("throttled by the API gateway"),
+        "{json}"
+    );
     // The 2 s backoff does not fit in a 1 s wait: one request, then the verdict.
     let out = run(&mut gate_with(
         &server,
-        &["--job-id", "j", "--job-name", "n", "--wait", "1s", "--poll-interval", "1s"],
+        &[
+            "--job-id",
+            "j",
+            "--job-name",
+            "n",
+            "--wait",
+            "1s",
+            "--poll-interval",
+            "1s",
+        ],
     ));
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
@@ -536,7 +707,9 @@ fn apig_0308_is_not_retried_past_retries_or_the_wait_deadline() {
 #[test]
 fn job_name_commit_and_wait_work_against_the_fake_server_example() {
     let gate_binary = std::path::Path::new(env!("CARGO_BIN_EXE_servicestage-gate"));
-    let fake = gate_binary.with_file_name("examples").join("fake-servicestage");
+    let fake = gate_binary
+        .with_file_name("examples")
+        .join("fake-servicestage");
     if !fake.exists() {
         // Built by `cargo test` (examples are built with the tests), not by `--test lookup`.
         eprintln!("skipped: {} is not built", fake.display());
@@ -556,7 +729,14 @@ fn job_name_commit_and_wait_work_against_the_fake_server_example() {
     .unwrap();
     let gate_run = |commit: &str| {
         run(gate()
-            .args(["--endpoint", url.trim(), "--job-name", "WEB-API", "--commit", commit])
+            .args([
+                "--endpoint",
+                url.trim(),
+                "--job-name",
+                "WEB-API",
+                "--commit",
+                commit,
+            ])
             .args(["--wait", "30m", "--format", "json"])
             .env("SERVICESTAGE_TOKEN", TOKEN))
     };

@@ -52,7 +52,11 @@ pub enum Retry {
 const THROTTLING_CODES: [&str; 2] = ["APIG.0308", "APIGW.0308"];
 
 fn is_throttling(code: Option<&str>) -> bool {
-    code.is_some_and(|c| THROTTLING_CODES.iter().any(|t| c.trim().eq_ignore_ascii_case(t)))
+    code.is_some_and(|c| {
+        THROTTLING_CODES
+            .iter()
+            .any(|t| c.trim().eq_ignore_ascii_case(t))
+    })
 }
 
 impl From<Error> for Failure {

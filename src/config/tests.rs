@@ -332,7 +332,16 @@ fn usage_errors_name_the_flag_or_variable() {
                 "SERVICESTAGE_COMMIT: ",
             ),
             (
-                &["--job-name", "web", "--region", "r", "--commit", "abcdef1", "--build-id", "b"],
+                &[
+                    "--job-name",
+                    "web",
+                    "--region",
+                    "r",
+                    "--commit",
+                    "abcdef1",
+                    "--build-id",
+                    "b",
+                ],
                 &[TOKEN],
                 "--commit and --build-id both pick the build to judge",
             ),
@@ -639,10 +648,20 @@ fn the_job_id_is_optional_and_the_name_pattern_only_binds_a_lookup() {
     assert_eq!(api(&looked_up).job_id, None);
     assert_eq!(api(&looked_up).job_name, "Web-API_2");
     // With the id given, any name goes: it is only the `name` query parameter.
-    let given = resolve_with(&["--job-id", "j", "--job-name", "n", "--region", "r"], &[token]);
+    let given = resolve_with(
+        &["--job-id", "j", "--job-name", "n", "--region", "r"],
+        &[token],
+    );
     assert_eq!(api(&given.unwrap()).job_id.as_deref(), Some("j"));
     let commit = resolve_with(
-        &["--job-name", "web", "--region", "r", "--commit", " 3F5E0C6A "],
+        &[
+            "--job-name",
+            "web",
+            "--region",
+            "r",
+            "--commit",
+            " 3F5E0C6A ",
+        ],
         &[token],
     )
     .unwrap();
