@@ -66,14 +66,10 @@ pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Fetched {
         explain(&client, &mut history, &config.rules, log);
         Ok(history)
     });
-    let requests = client.requests();
-    if config.verbose {
-        log(&format!("{requests} HTTP request(s) sent"));
-    }
     Fetched {
         job: judged,
         history,
-        requests,
+        requests: client.requests(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::lookup::build::CommitPrefix;
-use crate::model::{Build, Explanation, Finished, State};
+use crate::model::{Build, Explanation, FailedPhase, Finished, State};
 
 pub const STATE: &str = "state";
 pub const MAX_DURATION: &str = "max-duration";
@@ -276,8 +276,11 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
 
     let mut rules = vec![state(target.as_ref().copied(), config)];
     // The failing phase travels in the state rule's message, so that every output that
-    // shows the rule (annotations, summary, JUnit) names it.
-    if let (Some(phase), Verdict::Fail) = (&history.explanation.failed_phase, rules[0].verdict) {
+    // shows the rule (annotations, summary, JUnit) names it. Only a named phase: the rule
+    // says what was judged, not what could not be read.
+    if let (Some(phase @ FailedPhase::Named(_)), Verdict::Fail) =
+        (&history.explanation.failed_phase, rules[0].verdict)
+    {
         rules[0].message = format!("{}; {phase}", rules[0].message);
     }
     if let Some(limit) = config.max_duration {
@@ -586,7 +589,6 @@ fn max_duration_regression(target: Finished, window: &[Finished], allowed: Perce
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FailedPhase;
 
     /// `"S600 F30 C5 B"`: one build per word, newest first, ids b0, b1, ...
     /// S/F/T/C are the terminal states, B is Building, Q is Queuing; digits are seconds.

@@ -289,8 +289,10 @@ impl<'a> Client<'a> {
             let bytes = result.as_ref().map_or(0, Vec::len);
             let elapsed = started.elapsed().as_millis();
             let method = request.method.as_str();
+            // Numbered, so that `-v` counts the requests (retries included) as it goes.
+            let number = self.requests.get();
             log(&format!(
-                "{method} {url} -> {status} ({bytes} bytes, {elapsed} ms)"
+                "request {number}: {method} {url} -> {status} ({bytes} bytes, {elapsed} ms)"
             ));
         }
         result
