@@ -27,7 +27,9 @@ fn passing_example_exits_0_with_the_contract_json() {
     keys.sort();
     assert_eq!(
         keys,
-        ["error", "job", "requests", "rules", "summary", "target", "verdict"]
+        [
+            "error", "job", "requests", "rules", "summary", "target", "verdict"
+        ]
     );
     assert_eq!(json["verdict"], "pass");
     assert_eq!(json["requests"], 0, "a saved response costs no request");
