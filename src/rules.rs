@@ -403,9 +403,15 @@ pub fn window(builds: &[Build], target_index: Option<usize>, size: usize) -> Vec
 
 /// Whether the builds received so far are enough to judge, or another page is needed.
 pub fn needs_more(builds: &[Build], config: &RuleConfig) -> bool {
-    // Every candidate of a commit search must be in hand before the search.
+    // Every candidate of a commit search must be in hand before the search; with history
+    // rules, also the window below the oldest candidate the search may pick (the
+    // `window`-th finished build): `window - 1` finished builds more.
     if config.commit.is_some() {
-        return builds.iter().filter(|b| b.is_finished()).count() < config.window;
+        let needed = match config.has_history_rules() {
+            true => 2 * config.window - 1,
+            false => config.window,
+        };
+        return builds.iter().filter(|b| b.is_finished()).count() < needed;
     }
     let Some(target) = target_index(builds, config) else {
         return true;
@@ -1316,6 +1322,12 @@ mod tests {
         assert_eq!(ids(commit_candidates(&all, 9)).len(), 6);
         assert!(needs_more(&builds("B S"), &config));
         assert!(!needs_more(&builds("B S F"), &config));
+        let with_history = RuleConfig {
+            min_success_rate: Some(Percent(50.0)),
+            ..config.clone()
+        };
+        assert!(needs_more(&builds("B S F"), &with_history));
+        assert!(!needs_more(&builds("B S F S"), &with_history));
 
         let found = evaluate(&history("S F S", Some("b1")), &config);
         assert_eq!(found.target.as_ref().unwrap().id, "b1");
