@@ -7,6 +7,13 @@
 //!
 //! `--generate N` prints N generated builds as a saved response and exits.
 //!
+//! It also serves the job list (`GET /assembling/v1/jobs?job_name=`, every job whose name
+//! contains the filter, any case), build details (`GET /assembling/v1/builds/{id}`) and
+//! phases (`.../phases`). A fixture may list `jobs` (`[{"job_id", "job_name"}]`; without
+//! it the one job is `j` / `n`), and its builds may carry `commit_id`, `branch`,
+//! `started_at`, `ended_at` and `phases` (`[{"name", "state"}]`): see
+//! examples/commits.json. Generated builds carry commit ids too.
+//!
 //! It is also a fake IAM and GitHub ID-token service, for trying keyless credentials:
 //! `POST /v3.0/OS-AUTH/id-token/tokens` (identity provider `fake-github`, any JWT-looking
 //! token), `POST /v3/auth/tokens?nocatalog=true` (user `ci-gate`, domain `acme`, password
@@ -65,6 +72,9 @@ struct Args {
 
 /// What the server is serving, shared by every connection.
 struct Server {
+    /// `[{job_id, job_name}]`.
+    jobs: Vec<Value>,
+    /// Newest first; may carry commit_id, branch, started_at, ended_at and phases.
     builds: Vec<Value>,
     max_per_page: usize,
     latency: Duration,
@@ -125,12 +135,16 @@ fn generated(n: usize) -> Vec<Value> {
                 11 => "Cancel",
                 _ => "Successful",
             };
+            let phase_state = if state == "Failed" { "Failed" } else { "Successful" };
             json!({
                 "build_id": format!("{:08x}-7d6e-4c5b-8a9f-{:012x}", n - i, i * 7919),
                 "build_state": state,
                 "duration": 1100 + (i * 37) % 200,
                 "build_no": n - i,
                 "creator": "ci-bot",
+                "commit_id": format!("{:040x}", (n - i) as u128 * 0x9e37_79b9),
+                "branch": "main",
+                "phases": [{"name": "Init", "state": "Successful"}, {"name": "Build", "state": phase_state}],
             })
         })
         .collect()
@@ -144,12 +158,17 @@ fn main() -> std::io::Result<()> {
         println!("{body}");
         return Ok(());
     }
-    let builds = match (&args.fixture, args.builds) {
+    let default_jobs = vec![json!({"job_id": "j", "job_name": "n"})];
+    let (jobs, builds) = match (&args.fixture, args.builds) {
         (Some(path), _) => {
             let saved: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-            saved["list"].as_array().cloned().unwrap_or_default()
+            let list = |key: &str| saved[key].as_array().cloned();
+            (
+                list("jobs").unwrap_or(default_jobs),
+                list("list").unwrap_or_default(),
+            )
         }
-        (None, Some(n)) => generated(n),
+        (None, Some(n)) => (default_jobs, generated(n)),
         (None, None) => {
             eprintln!("fake-servicestage: give --fixture PATH or --builds N");
             std::process::exit(2);
@@ -161,6 +180,7 @@ fn main() -> std::io::Result<()> {
     println!("{scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
     let server = Arc::new(Server {
+        jobs,
         builds,
         max_per_page: args.max_per_page.max(1),
         latency: args.latency.map_or(Duration::ZERO, Into::into),
@@ -352,44 +372,133 @@ fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
 
 /// Every endpoint the fake serves: add new ones as arms of this match.
 fn route(server: &Server, request: &Incoming) -> Answer {
-    let (method, path) = (request.method.as_str(), request.path.as_str());
-    let param = |name: &str| {
-        request.query.split('&').find_map(|pair| {
-            pair.strip_prefix(name)?
-                .strip_prefix('=')?
-                .parse::<usize>()
-                .ok()
-        })
-    };
+    let (method, path, query) = (
+        request.method.as_str(),
+        request.path.as_str(),
+        request.query.as_str(),
+    );
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let issued = server.issued.load(Ordering::SeqCst);
     let current = format!("fake-iam-token-{issued}");
-    match (method, segments.as_slice()) {
-        ("GET", ["_stats"]) => ("200 OK", vec![], server.stats.to_json()),
-        ("GET", ["assembling", "v1", "jobs", _, "builds"])
-            if issued > 0 && request.header("X-Auth-Token") != Some(current.as_str()) =>
-        {
-            let body = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"});
-            ("401 Unauthorized", vec![], body)
-        }
-        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => {
-            let page = param("page").unwrap_or(1).max(1);
-            let per_page = param("per_page")
-                .unwrap_or(10)
-                .clamp(1, server.max_per_page);
-            let list: Vec<&Value> = server
-                .builds
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .collect();
-            let total = server.builds.len();
-            let body = json!({"total": total, "page": page, "per_page": per_page, "list": list});
-            ("200 OK", vec![], body)
-        }
-        _ => {
-            let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {method} {path}")});
-            ("404 Not Found", vec![], body)
-        }
+    // Once a token was issued, ServiceStage wants the newest one, as it answers a stale one.
+    if segments.first() == Some(&"assembling")
+        && issued > 0
+        && request.header("X-Auth-Token") != Some(current.as_str())
+    {
+        let body = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"});
+        return ("401 Unauthorized", vec![], body);
     }
+    let (status, body) = match (method, segments.as_slice()) {
+        ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
+        ("GET", ["assembling", "v1", "jobs"]) => job_list(server, query),
+        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => build_list(server, query),
+        ("GET", ["assembling", "v1", "builds", id]) => build_details(server, id, path),
+        ("GET", ["assembling", "v1", "builds", id, "phases"]) => phases(server, id, path),
+        _ => not_found(&format!("{method} {path}")),
+    };
+    (status, vec![], body)
+}
+
+/// A query parameter, percent-decoded.
+fn param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
+        let bytes = servicestage_gate::encoding::percent_decode(value);
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    })
+}
+
+/// `items`' page as `page` and `per_page` ask, within `--max-per-page`.
+fn paged(server: &Server, query: &str, items: &[&Value]) -> Value {
+    let number = |name: &str, default: usize| {
+        param(query, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let page = number("page", 1).max(1);
+    let per_page = number("per_page", 10).clamp(1, server.max_per_page);
+    let list: Vec<&Value> = items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .copied()
+        .collect();
+    json!({"total": items.len(), "page": page, "per_page": per_page, "list": list})
+}
+
+/// The job list: like the real filter, every job whose name contains `job_name`, any case.
+fn job_list(server: &Server, query: &str) -> (&'static str, Value) {
+    let wanted = param(query, "job_name")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let matching: Vec<&Value> = server
+        .jobs
+        .iter()
+        .filter(|job| {
+            job["job_name"]
+                .as_str()
+                .is_some_and(|name| name.to_ascii_lowercase().contains(&wanted))
+        })
+        .collect();
+    ("200 OK", paged(server, query, &matching))
+}
+
+/// The build list, without the keys only the details carry (as the real list).
+fn build_list(server: &Server, query: &str) -> (&'static str, Value) {
+    let detail_only = ["commit_id", "branch", "started_at", "ended_at", "phases"];
+    let list: Vec<Value> = server
+        .builds
+        .iter()
+        .map(|build| {
+            let mut build = build.clone();
+            if let Some(fields) = build.as_object_mut() {
+                fields.retain(|key, _| !detail_only.contains(&key.as_str()));
+            }
+            build
+        })
+        .collect();
+    let body = paged(server, query, &list.iter().collect::<Vec<_>>());
+    ("200 OK", body)
+}
+
+fn find<'a>(server: &'a Server, id: &str) -> Option<&'a Value> {
+    let id = String::from_utf8_lossy(&servicestage_gate::encoding::percent_decode(id)).into_owned();
+    server
+        .builds
+        .iter()
+        .find(|b| b["build_id"].as_str() == Some(id.as_str()))
+}
+
+fn build_details(server: &Server, id: &str, path: &str) -> (&'static str, Value) {
+    let Some(build) = find(server, id) else {
+        return not_found(path);
+    };
+    let text = |key: &str| build[key].as_str().unwrap_or("").to_string();
+    let body = json!({
+        "build_id": build["build_id"], "job_id": "j", "job_name": "n", "index": 1,
+        "build_state": build["build_state"], "branch": text("branch"),
+        "commit_id": text("commit_id"), "started_at": text("started_at"),
+        "ended_at": text("ended_at"), "repo_type": "GitHub", "committer": "dev",
+    });
+    ("200 OK", body)
+}
+
+fn phases(server: &Server, id: &str, path: &str) -> (&'static str, Value) {
+    let Some(build) = find(server, id) else {
+        return not_found(path);
+    };
+    let list: Vec<Value> = build["phases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| json!({"id": format!("p{i}"), "name": p["name"], "state": p["state"]}))
+        .collect();
+    ("200 OK", json!({"total": list.len(), "list": list}))
+}
+
+fn not_found(what: &str) -> (&'static str, Value) {
+    let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {what}")});
+    ("404 Not Found", body)
 }

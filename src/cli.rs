@@ -103,8 +103,9 @@ use Fallback::{Described, Value};
 
 options! {
     flags {
-        job_id: (Option<String>) [option] "ID", Fallback::Required, "build job ID (required without --input)";
-        job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input)";
+        job_id: (Option<String>) [option] "ID", Described("looked up by name"), "build job ID; without it the ID is looked up from --job-name in the job list";
+        job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input); to look the ID up: 2-64 letters, digits, - or _, starting with a letter, ending with a letter or digit";
+        commit: (Option<String>) [option] "SHA", Fallback::None, "judge the newest build of this commit (7 to 64 hex digits, a prefix of the commit ServiceStage builds)";
         endpoint: (Option<String>) [option] "URL", Described("from --region"), "API base URL, e.g. https://servicestage.cn-north-4.myhuaweicloud.com; plain http:// only to loopback";
         region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com (.myhuaweicloud.eu for eu-west-101)";
         project_id: (Option<String>) [option] "ID", Described("$HUAWEICLOUD_SDK_PROJECT_ID"), "project ID, sent as X-Project-Id";

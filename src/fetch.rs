@@ -8,9 +8,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::client::{Client, Deadline, MAX_BODY, Session};
-use crate::config::{Config, Secret, Source};
+use crate::config::{Config, JobRef, Secret, Source};
 use crate::error::Error;
-use crate::model::{self, Build, Page};
+use crate::lookup::build::{BuildDetails, CommitPrefix, failed_phase};
+use crate::lookup::jobs::{Job, JobList, match_job};
+use crate::model::{self, Build, FailedPhase, Page};
 use crate::rules::{self, History, RuleConfig};
 
 /// Builds asked for per request; the server may send fewer.
@@ -18,26 +20,100 @@ pub const PER_PAGE: u32 = 100;
 /// A server that keeps sending new builds cannot keep the gate paging for ever.
 pub const MAX_PAGES: u32 = 200;
 
+/// What fetching one job gave.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The job as judged: after a lookup, the id found and the name as the job list
+    /// spells it; else as given.
+    pub job: JobRef,
+    pub history: Result<History, Error>,
+    /// Every HTTP request sent, retries included.
+    pub requests: u32,
+}
+
 /// The builds the rules need, from wherever the config says. `log` gets the lines meant
-/// for stderr: wait progress, and each request with `--verbose`. The whole fetch, polls,
-/// pages and retries included, ends by `--wait` (or, without it, the client's run budget).
-/// `on_secret` gets each token the run obtains itself (IAM login), to be masked.
+/// for stderr: wait progress, and each request with `--verbose`. The whole fetch, lookup,
+/// polls, pages, details and retries included, ends by `--wait` (or, without it, the
+/// client's run budget). `on_secret` gets each token the run obtains itself (IAM login),
+/// to be masked.
 pub fn history(
     config: &Config,
     log: &mut dyn FnMut(&str),
     on_secret: &(dyn Fn(&Secret) + Sync),
-) -> Result<History, Error> {
+) -> Fetched {
+    let fetched = |history, requests| Fetched {
+        job: config.job.clone(),
+        history,
+        requests,
+    };
     let api = match &config.source {
-        Source::Saved(path) => return load_saved(path.as_deref()),
+        Source::Saved(path) => return fetched(load_saved(path.as_deref()), 0),
         Source::Api(api) => api,
     };
     let session = Session::new(&api.credentials, on_secret);
     let deadline = Deadline::for_run(config.wait, api);
-    let client = Client::new(api, config.verbose, deadline, &session)?;
+    let client = match Client::new(api, config.verbose, deadline, &session) {
+        Ok(client) => client,
+        Err(e) => return fetched(Err(e), 0),
+    };
+    let job = match &api.job_id {
+        Some(id) => Ok(Job {
+            id: id.clone(),
+            name: api.job_name.clone(),
+        }),
+        None => look_up(&client, &api.job_name, log),
+    };
+    let mut judged = config.job.clone();
+    let history = job.and_then(|job| {
+        judged = JobRef {
+            id: Some(job.id.clone()),
+            name: Some(job.name.clone()),
+        };
+        let mut history = poll(&client, config, &job, log)?;
+        explain(&client, &mut history, &config.rules, log);
+        Ok(history)
+    });
+    Fetched {
+        job: judged,
+        history,
+        requests: client.requests(),
+    }
+}
+
+/// The job named `name`: the job list filtered by it, page by page, matched on the whole
+/// name in any case.
+fn look_up(client: &Client, name: &str, log: &mut dyn FnMut(&str)) -> Result<Job, Error> {
+    let mut list = JobList::default();
+    for number in 1.. {
+        if !list.absorb(client.job_page(Some(name), number, PER_PAGE, log)?)? {
+            break;
+        }
+    }
+    let found = match_job(&list.jobs, name);
+    if found.is_ok() || list.jobs.iter().any(|j| j.name.eq_ignore_ascii_case(name)) {
+        return found;
+    }
+    // The filter left no name close enough to suggest: one more request, for the first
+    // page of the whole list. It only explains; if it fails, the first answer stands.
+    match client.job_page(None, 1, PER_PAGE, log) {
+        Ok(page) => match_job(&page.jobs, name),
+        Err(_) => found,
+    }
+}
+
+/// Looks at the job, and again after each `--poll-interval` while `--wait` has time and
+/// the target is not there or not finished.
+fn poll(
+    client: &Client,
+    config: &Config,
+    job: &Job,
+    log: &mut dyn FnMut(&str),
+) -> Result<History, Error> {
     let deadline = client.deadline();
+    let mut details = DetailsCache::default();
     let mut previous = None;
     loop {
-        let history = match collect(|n| client.page(n, PER_PAGE, log), &config.rules) {
+        let history = match look(client, &config.rules, job, &mut details, log) {
             Ok(history) => history,
             Err(e) => {
                 return match previous {
@@ -47,7 +123,7 @@ pub fn history(
                 };
             }
         };
-        let awaited = rules::awaited(&history.builds, &config.rules);
+        let awaited = rules::awaited(&history, &config.rules);
         let (Some(awaited), false) = (awaited, config.wait.is_zero()) else {
             return Ok(history);
         };
@@ -57,12 +133,98 @@ pub fn history(
         }
         let left_text = humantime::format_duration(Duration::from_secs(left.as_secs()));
         log(&format!("waiting for {awaited}, {left_text} left"));
+        // `--poll-interval` is at least 1 s, so polls never come faster than that.
         std::thread::sleep(config.poll_interval.min(left));
         if deadline.passed() {
             return Ok(history);
         }
         previous = Some(history);
     }
+}
+
+/// One look: the pages the rules need, then, with `--commit`, the search for its build.
+fn look(
+    client: &Client,
+    rules: &RuleConfig,
+    job: &Job,
+    details: &mut DetailsCache,
+    log: &mut dyn FnMut(&str),
+) -> Result<History, Error> {
+    let mut history = collect(|n| client.page(job, n, PER_PAGE, log), rules)?;
+    if let Some(commit) = &rules.commit {
+        let candidates = rules::commit_candidates(&history.builds, rules.window);
+        let mut read = |build: &Build| details.read(client, build, log);
+        if let Some(found) = find_commit(candidates, commit, rules.ignore_running, &mut read)? {
+            history.commit_match = Some(found.build_id.clone());
+            history.explanation.details = Some(found);
+        }
+    }
+    Ok(history)
+}
+
+/// The details of the newest candidate whose commit starts with `commit` (finished, with
+/// `--ignore-running`); reads no details past it. A failed read is the search's error:
+/// skipping a build could pick an older build of the same commit.
+fn find_commit(
+    candidates: &[Build],
+    commit: &CommitPrefix,
+    finished_only: bool,
+    read: &mut dyn FnMut(&Build) -> Result<BuildDetails, Error>,
+) -> Result<Option<BuildDetails>, Error> {
+    for build in candidates {
+        if finished_only && !build.is_finished() {
+            continue;
+        }
+        let details = read(build)?;
+        if details.commit.as_deref().is_some_and(|c| commit.matches(c)) {
+            return Ok(Some(details));
+        }
+    }
+    Ok(None)
+}
+
+/// Build details kept across polls. Only details that name a commit are kept (a queued
+/// build may not have one yet), and a build that finished since is read again for its
+/// end time.
+#[derive(Default)]
+struct DetailsCache(HashMap<String, BuildDetails>);
+
+impl DetailsCache {
+    fn read(
+        &mut self,
+        client: &Client,
+        build: &Build,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BuildDetails, Error> {
+        if let Some(kept) = self.0.get(&build.id)
+            && (kept.state.is_some() || !build.is_finished())
+        {
+            return Ok(kept.clone());
+        }
+        let details = client.build_details(&build.id, log)?;
+        if details.commit.is_some() {
+            self.0.insert(build.id.clone(), details.clone());
+        }
+        Ok(details)
+    }
+}
+
+/// For a Failed or Timeout target, the phase that failed it: one more request, which only
+/// explains. If it fails the phase is unavailable; the verdict does not change.
+fn explain(client: &Client, history: &mut History, rules: &RuleConfig, log: &mut dyn FnMut(&str)) {
+    let Some(target) = rules::select(history, rules).map(|i| &history.builds[i]) else {
+        return;
+    };
+    if !target.state().is_some_and(|s| s.is_failure()) {
+        return;
+    }
+    let phase = match client.phases(&target.id, log) {
+        Ok(list) => failed_phase(&list.phases).map_or(FailedPhase::NotReported, |p| {
+            FailedPhase::Named(p.name.clone())
+        }),
+        Err(e) => FailedPhase::Unavailable(e.to_string()),
+    };
+    history.explanation.failed_phase = Some(phase);
 }
 
 /// Reads a saved response from a file, or stdin when `path` is `None`.

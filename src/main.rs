@@ -29,9 +29,9 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(exit) => return exit,
     };
-    let outcome = judge(&config);
-    let code = exit_code(&config, &outcome);
-    match publish(&config, &outcome) {
+    let judged = judge(&config);
+    let code = exit_code(&config, &judged.outcome);
+    match publish(&config, &judged) {
         Ok(()) => ExitCode::from(code),
         Err(err) => stdout_failed(&err, code),
     }
@@ -68,12 +68,26 @@ fn configure(env: config::Env) -> Result<Config, ExitCode> {
         .map_err(|err| usage_before_config(&err, &config::job(&parsed, env), format()))
 }
 
+/// The job as judged (its id found by name, when looked up), the outcome, and the HTTP
+/// requests it cost.
+struct Judged {
+    job: JobRef,
+    outcome: Outcome,
+    requests: u32,
+}
+
 /// Fetches the builds and evaluates the rules; progress lines go to stderr.
-fn judge(config: &Config) -> Outcome {
+fn judge(config: &Config) -> Judged {
     let mut stderr_line = |line: &str| eprint!("{}", text::log_line(line));
     let mask = |secret: &Secret| print_mask(config, secret);
-    fetch::history(config, &mut stderr_line, &mask)
-        .map(|history| rules::evaluate(&history, &config.rules))
+    let fetched = fetch::history(config, &mut stderr_line, &mask);
+    Judged {
+        job: fetched.job,
+        outcome: fetched
+            .history
+            .map(|history| rules::evaluate(&history, &config.rules)),
+        requests: fetched.requests,
+    }
 }
 
 /// Under GitHub annotations, a token the gate obtained itself is masked in the job log
@@ -120,7 +134,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
     eprint!("{}", text::error_line(err));
     if format == Format::Json
-        && let Err(write) = write_stdout(&json::render(job, &Err(err.clone())))
+        && let Err(write) = write_stdout(&json::render(job, &Err(err.clone()), 0))
     {
         return stdout_failed(&write, EXIT_USAGE);
     }
@@ -129,8 +143,9 @@ fn usage_before_config(err: &Error, job: &JobRef, format: Format) -> ExitCode {
 
 /// Prints the report and annotations, and writes the files the config asks for. Only a
 /// failed stdout is an error: the files are extras and get a warning.
-fn publish(config: &Config, outcome: &Outcome) -> std::io::Result<()> {
-    let json_report = json::render(&config.job, outcome);
+fn publish(config: &Config, judged: &Judged) -> std::io::Result<()> {
+    let (job, outcome) = (&judged.job, &judged.outcome);
+    let json_report = json::render(job, outcome, judged.requests);
     if json_report.trim().is_empty() {
         return Err(std::io::Error::other("the JSON report could not be built"));
     }
@@ -148,28 +163,31 @@ fn publish(config: &Config, outcome: &Outcome) -> std::io::Result<()> {
             eprint!("{annotations}");
             write_stdout(&json_report)
         }
-        Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, outcome))),
+        Format::Text => write_stdout(&format!(
+            "{}{annotations}",
+            text_report(config, job, outcome)
+        )),
     };
-    write_files(config, outcome, &json_report);
+    write_files(config, job, outcome, &json_report);
     printed
 }
 
-fn text_report(config: &Config, outcome: &Outcome) -> String {
+fn text_report(config: &Config, job: &JobRef, outcome: &Outcome) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     match outcome {
-        Ok(e) => text::render(&config.job, e, &config.source, config.ci, now),
+        Ok(e) => text::render(job, e, &config.source, config.ci, now),
         Err(_) => String::new(),
     }
 }
 
 /// `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT` and `--junit`; a failure is a warning.
-fn write_files(config: &Config, outcome: &Outcome, json_report: &str) {
+fn write_files(config: &Config, job: &JobRef, outcome: &Outcome, json_report: &str) {
     if config.annotations == Annotations::Github {
         let files = &config.github_files;
         if let Some(path) = &files.step_summary {
-            let summary = github::step_summary(&config.job, outcome);
+            let summary = github::step_summary(job, outcome);
             append_or_warn(path, &summary, "GITHUB_STEP_SUMMARY");
         }
         if let Some(path) = &files.output {
@@ -178,7 +196,7 @@ fn write_files(config: &Config, outcome: &Outcome, json_report: &str) {
         }
     }
     if let Some(path) = &config.junit
-        && let Err(e) = replace_regular_file(path, &junit::render(&config.job, outcome))
+        && let Err(e) = replace_regular_file(path, &junit::render(job, outcome))
     {
         eprintln!(
             "servicestage-gate: warning: --junit: cannot write {}: {e}",

@@ -27,9 +27,12 @@ fn passing_example_exits_0_with_the_contract_json() {
     keys.sort();
     assert_eq!(
         keys,
-        ["error", "job", "rules", "summary", "target", "verdict"]
+        [
+            "error", "job", "requests", "rules", "summary", "target", "verdict"
+        ]
     );
     assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["requests"], 0, "a saved response costs no request");
     assert_eq!(json["job"], serde_json::json!({"id": null, "name": null}));
     assert_eq!(
         json["target"]["build_id"],

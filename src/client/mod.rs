@@ -19,6 +19,8 @@ use crate::config::{Api, Credentials, Scheme, Secret};
 use crate::encoding::{canonical_query, percent_encode};
 use crate::error::Error;
 use crate::iam::IdTokenSource;
+use crate::lookup::build::{self, BuildDetails, PhaseList};
+use crate::lookup::jobs::{self, Job, JobPage};
 use crate::model::{self, Page};
 use crate::signing;
 pub use classify::one_line;
@@ -33,6 +35,8 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 /// The first retry waits about this long; each later one twice as long.
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The gateway's throttling (`APIG.0308`) sends no `Retry-After`: back off at least this.
+const THROTTLED_BACKOFF_MIN: Duration = Duration::from_secs(2);
 /// A deadline further away than this is as good as none (and cannot overflow an Instant).
 const FAR_FUTURE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
@@ -159,26 +163,78 @@ impl<'a> Client<'a> {
         &self.deadline
     }
 
-    /// One page of the job's build list.
-    pub fn page(&self, page: u32, per_page: u32, log: &mut dyn FnMut(&str)) -> Result<Page, Error> {
+    /// One page of the build list of `job` (its id and its name as the job list spells it).
+    pub fn page(
+        &self,
+        job: &Job,
+        page: u32,
+        per_page: u32,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Page, Error> {
         let path = format!(
             "/assembling/v1/jobs/{}/builds",
-            percent_encode(self.api.job_id.as_bytes())
+            percent_encode(job.id.as_bytes())
         );
         let (page, per_page) = (page.to_string(), per_page.to_string());
         let query = [
-            ("name", self.api.job_name.as_str()),
+            ("name", job.name.as_str()),
             ("page", &page),
             ("per_page", &per_page),
         ];
+        // The body holds no credential (`send` checked), so neither can the parser's errors.
+        model::parse_page_slice(&self.get(&path, &query, log)?)
+    }
+
+    /// One page of the job list, filtered by `name` (the API may match more than it), or
+    /// unfiltered.
+    pub fn job_page(
+        &self,
+        name: Option<&str>,
+        page: u32,
+        per_page: u32,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<JobPage, Error> {
+        let (page, per_page) = (page.to_string(), per_page.to_string());
+        let mut query = vec![("page", page.as_str()), ("per_page", per_page.as_str())];
+        query.extend(name.map(|name| ("job_name", name)));
+        jobs::parse_job_page(&self.get("/assembling/v1/jobs", &query, log)?[..])
+    }
+
+    /// A build's details; they must be those of `build_id`.
+    pub fn build_details(
+        &self,
+        build_id: &str,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BuildDetails, Error> {
+        let path = format!(
+            "/assembling/v1/builds/{}",
+            percent_encode(build_id.as_bytes())
+        );
+        build::parse_build_details(&self.get(&path, &[], log)?[..], build_id)
+    }
+
+    /// A build's phases, in the API's order.
+    pub fn phases(&self, build_id: &str, log: &mut dyn FnMut(&str)) -> Result<PhaseList, Error> {
+        let path = format!(
+            "/assembling/v1/builds/{}/phases",
+            percent_encode(build_id.as_bytes())
+        );
+        build::parse_phases(&self.get(&path, &[], log)?[..], build_id)
+    }
+
+    fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Vec<u8>, Error> {
         let request = Request {
             method: Method::GET,
-            path: &path,
-            query: &query,
+            path,
+            query,
             body: b"",
         };
-        // The body holds no credential (`send` checked), so neither can the parser's errors.
-        model::parse_page_slice(&self.send(&request, log)?)
+        self.send(&request, log)
     }
 
     /// Sends `request` until it is answered with 200, retrying after connection errors,
@@ -214,10 +270,13 @@ impl<'a> Client<'a> {
                 Ok(done) => return Ok(done),
                 Err(failure) => failure,
             };
-            let Retry::After(after) = failure.retry else {
-                return Err(failure);
+            let delay = match failure.retry {
+                Retry::After(after) => after.unwrap_or_else(|| backoff(attempt, Duration::ZERO)),
+                Retry::Throttled(after) => {
+                    after.unwrap_or_else(|| backoff(attempt, THROTTLED_BACKOFF_MIN))
+                }
+                Retry::Never | Retry::Renew => return Err(failure),
             };
-            let delay = after.unwrap_or_else(|| backoff(attempt));
             if attempt >= self.api.retries || delay >= self.deadline.left() {
                 return Err(failure);
             }
@@ -319,8 +378,10 @@ impl<'a> Client<'a> {
             let bytes = result.as_ref().map_or(0, |r| r.body.len());
             let elapsed = started.elapsed().as_millis();
             let method = outgoing.method.as_str();
+            // Numbered, so that `-v` counts the requests (retries included) as it goes.
+            let number = self.requests.get();
             log(&format!(
-                "{method} {} -> {status} ({bytes} bytes, {elapsed} ms)",
+                "request {number}: {method} {} -> {status} ({bytes} bytes, {elapsed} ms)",
                 outgoing.shown_url
             ));
         }
@@ -750,10 +811,12 @@ fn root_certs(api: &Api) -> Result<RootCerts, Error> {
     }
     Ok(RootCerts::new_with_certs(&certs))
 }
-/// Exponential backoff with up to 25% jitter, so that many gates do not retry in step.
-fn backoff(attempt: u32) -> Duration {
+/// Exponential backoff from at least `floor`, with up to 25% jitter, so that many gates do
+/// not retry in step.
+fn backoff(attempt: u32, floor: Duration) -> Duration {
     let base = BACKOFF_BASE
         .saturating_mul(1 << attempt.min(16))
+        .max(floor)
         .min(BACKOFF_MAX);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -805,7 +868,7 @@ mod tests {
     fn api(url: &str, retries: u32) -> Api {
         Api {
             endpoint: Endpoint::parse(url).unwrap(),
-            job_id: "j".into(),
+            job_id: Some("j".into()),
             job_name: "n".into(),
             project_id: None,
             credentials: Credentials::Token(Secret::new("tok-SECRET-4f1d9a7c".into())),
@@ -871,8 +934,12 @@ mod tests {
         let session = Session::new(&api.credentials, &mask);
         let deadline = Deadline::for_run(Duration::ZERO, &api);
         let client = Client::new(&api, false, deadline, &session).unwrap();
-        client.page(1, 100, &mut |_| {}).unwrap();
-        client.page(2, 100, &mut |_| {}).unwrap();
+        let job = Job {
+            id: "j".into(),
+            name: "n".into(),
+        };
+        client.page(&job, 1, 100, &mut |_| {}).unwrap();
+        client.page(&job, 2, 100, &mut |_| {}).unwrap();
         assert_eq!((client.requests(), session.requests()), (3, 1));
         assert_eq!(*masked.lock().unwrap(), ["IAM-T1"]);
         let seen = seen.join().unwrap();
@@ -893,7 +960,11 @@ mod tests {
                 scope.spawn(move || {
                     let deadline = Deadline::for_run(Duration::ZERO, api);
                     let client = Client::new(api, false, deadline, session).unwrap();
-                    client.page(1, 100, &mut |_| {}).unwrap();
+                    let job = Job {
+                        id: "j".into(),
+                        name: "n".into(),
+                    };
+                    client.page(&job, 1, 100, &mut |_| {}).unwrap();
                 });
             }
         });
@@ -912,7 +983,11 @@ mod tests {
         deadline.at = Instant::now();
         let session = Session::new(&api.credentials, &|_| {});
         let client = Client::new(&api, false, deadline, &session).unwrap();
-        let err = client.page(1, 100, &mut |_| {}).unwrap_err();
+        let job = Job {
+            id: "j".into(),
+            name: "n".into(),
+        };
+        let err = client.page(&job, 1, 100, &mut |_| {}).unwrap_err();
         assert_eq!((err.kind(), client.requests()), ("timeout", 0));
         assert!(
             err.message().contains("the --wait deadline of 1ms passed"),
@@ -923,7 +998,18 @@ mod tests {
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
         for (attempt, base_ms) in [(0, 500), (1, 1000), (2, 2000), (10, 30_000)] {
-            let d = backoff(attempt).as_millis() as u64;
+            let d = backoff(attempt, Duration::ZERO).as_millis() as u64;
+            assert!(
+                d >= base_ms && d <= base_ms * 5 / 4,
+                "attempt {attempt}: {d} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn throttled_backoff_waits_at_least_two_seconds_with_jitter() {
+        for (attempt, base_ms) in [(0, 2000), (1, 2000), (2, 2000), (3, 4000)] {
+            let d = backoff(attempt, THROTTLED_BACKOFF_MIN).as_millis() as u64;
             assert!(
                 d >= base_ms && d <= base_ms * 5 / 4,
                 "attempt {attempt}: {d} ms"

@@ -23,6 +23,8 @@ pub use values::{MAX_DURATION, parse_header_value};
 use crate::cli::Args;
 use crate::error::Error;
 use crate::iam;
+use crate::lookup::build::CommitPrefix;
+use crate::lookup::jobs::check_job_name;
 use crate::lookup::region;
 use crate::rules::RuleConfig;
 use env::Lookup;
@@ -65,7 +67,8 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
     pub endpoint: Endpoint,
-    pub job_id: String,
+    /// `None`: looked up by `job_name` in the job list.
+    pub job_id: Option<String>,
     pub job_name: String,
     pub project_id: Option<String>,
     pub credentials: Credentials,
@@ -122,6 +125,12 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
     };
     let source = match lookup.get("input", &args.input)? {
+        Some(_) if rules.commit.is_some() => {
+            return Err(Error::Usage(
+                "--commit needs the API's build details; it cannot be judged from --input"
+                    .to_string(),
+            ));
+        }
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
         None => Source::Api(Box::new(resolve_api(args, &lookup, &job)?)),
@@ -198,10 +207,18 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
             .parsed_or_default("min-builds", &None, parse_count)?
             .min(window),
     };
+    let build_id = lookup
+        .get("build-id", &args.build_id)?
+        .map(|s| s.value.trim().to_string());
+    let commit = lookup.parsed("commit", &args.commit, CommitPrefix::parse)?;
+    if commit.is_some() && build_id.is_some() {
+        return Err(Error::Usage(
+            "--commit and --build-id both pick the build to judge; give one".to_string(),
+        ));
+    }
     Ok(RuleConfig {
-        build_id: lookup
-            .get("build-id", &args.build_id)?
-            .map(|s| s.value.trim().to_string()),
+        build_id,
+        commit,
         ignore_running: lookup.switch("ignore-running", args.ignore_running)?,
         require_states,
         max_duration: lookup.parsed("max-duration", &args.max_duration, parse_duration)?,
@@ -234,8 +251,13 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error>
             ))
         })
     };
-    let job_id = required(&job.id, "job-id")?;
     let job_name = required(&job.name, "job-name")?;
+    // The name pattern matters only when the name is all there is to find the id by.
+    if job.id.is_none()
+        && let Some(setting) = lookup.get("job-name", &args.job_name)?
+    {
+        check_job_name(&setting.origin, &job_name)?;
+    }
     let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
     let retries =
         lookup.parsed_or_default("retries", &args.retries, |s| match parse_count(s)? {
@@ -265,7 +287,7 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef) -> Result<Api, Error>
     ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
     Ok(Api {
         endpoint: resolve_endpoint(args, lookup, resolved.region.as_deref())?,
-        job_id,
+        job_id: job.id.clone(),
         job_name,
         project_id: resolved.project_id,
         credentials: resolved.credentials,

@@ -48,7 +48,8 @@ mod tests {
     use super::*;
     use crate::config::{Ci, JobRef, Source};
     use crate::error::HttpFailure;
-    use crate::model::State;
+    use crate::lookup::build::BuildDetails;
+    use crate::model::{Explanation, FailedPhase, State};
     use crate::rules::{RuleResult, Summary};
 
     const ID: &str = "##vso[task.setvariable variable=X]1 ::add-mask::y %0A `|<b>";
@@ -68,6 +69,16 @@ mod tests {
         };
         Evaluation {
             target: Some(Build::finished(ID, State::Failed, 5)),
+            explanation: Explanation {
+                details: Some(BuildDetails {
+                    build_id: ID.to_string(),
+                    commit: Some("##vso[task.complete result=Succeeded]".to_string()),
+                    branch: Some("x\n::error::branch\r%0A".to_string()),
+                    started_at: Some("##[error]started".to_string()),
+                    ..BuildDetails::default()
+                }),
+                failed_phase: Some(FailedPhase::Named("::error::x\n##vso[y]".to_string())),
+            },
             rules: vec![
                 rule("state", verdict, &format!("build {ID} is Failed")),
                 rule(
@@ -132,7 +143,8 @@ mod tests {
             assert!(!has_hidden(line), "{line:?}");
             assert!(!line.contains("::") && !line.contains("##"), "{line:?}");
         }
-        assert_eq!(report.lines().count(), 7, "{report}");
+        // The details line and the failed-phase line are there, inert.
+        assert_eq!(report.lines().count(), 9, "{report}");
         assert_eq!(text::log_line("a\nb"), "servicestage-gate: a\\nb\n");
     }
 
@@ -190,7 +202,7 @@ mod tests {
     #[test]
     fn the_json_report_parses_back_and_holds_no_command() {
         for outcome in outcomes() {
-            let out = json::render(&hostile_job(), &outcome);
+            let out = json::render(&hostile_job(), &outcome, 0);
             assert_eq!(out.lines().count(), 1);
             assert!(
                 !out.contains("::") && !out.contains("##") && !has_hidden(out.trim_end()),

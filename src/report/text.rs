@@ -7,6 +7,7 @@ use super::escape::log_text;
 use super::{duration_text, upper};
 use crate::config::{Ci, JobRef, Source};
 use crate::error::Error;
+use crate::model::Explanation;
 use crate::rules::Evaluation;
 
 /// The report for stdout. `now` (Unix seconds) stamps GitLab's collapsible section.
@@ -32,6 +33,7 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, no
         }
         None => out.push_str("target: none\n"),
     }
+    explanation_lines(&mut out, &evaluation.explanation);
     let gitlab = ci == Ci::Gitlab;
     if gitlab {
         let _ = write!(
@@ -65,6 +67,30 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, ci: Ci, no
         let _ = writeln!(out, "judging saved response {}", log_text(&name));
     }
     out
+}
+
+/// The target's commit, branch and times when its details were read, and its failed phase.
+fn explanation_lines(out: &mut String, explanation: &Explanation) {
+    if let Some(d) = &explanation.details {
+        let field = |name: &str, value: &Option<String>| {
+            value.as_deref().map(|v| format!("{name} {}", log_text(v)))
+        };
+        let parts: Vec<String> = [
+            field("commit", &d.commit),
+            field("on branch", &d.branch),
+            field("started", &d.started_at),
+            field("ended", &d.ended_at),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(out, "  {}", parts.join(", "));
+        }
+    }
+    if let Some(phase) = &explanation.failed_phase {
+        let _ = writeln!(out, "  {}", log_text(&phase.to_string()));
+    }
 }
 
 /// The one line an error gets on stderr.
