@@ -9,8 +9,11 @@
 #      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
 #      ratio to the floor (requests x latency);
 #   4. the action's install step: prebuilt (download from a loopback release server, checksum,
-#      unpack) and from source (`version: source`, a cold `cargo install`; BENCH_SOURCE=0 skips it).
-# Prints the ratios. Needs root for apt-get where hyperfine, jq, curl, time or musl-tools are missing.
+#      unpack), from source (`version: source`, a cold `cargo install`; BENCH_SOURCE=0 skips
+#      it) and from source again with the build the action's cache restored.
+# Wall times are medians (this machine is shared and noisy), CPU is user + system time.
+# Prints the ratios. Needs root for apt-get where hyperfine, jq, curl, time, python3 or
+# musl-tools are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
