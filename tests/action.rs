@@ -406,6 +406,58 @@ fn install_builds_from_source_without_an_asset_or_when_asked() {
     }
 }
 
+/// The action's cache step: `install.sh --cache-key`'s outputs for this environment.
+fn cache_key(dir: &Path, env: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let out = Command::new("bash")
+        .arg(dir.join("scripts/install.sh"))
+        .arg("--cache-key")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("RUNNER_TEMP", dir.join("runner-temp"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    read_outputs(&String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn a_source_build_restored_by_the_cache_is_reused_and_a_download_is_not_cached() {
+    let (_, sum) = archive(&scratch("cache-archive"));
+    let action = action_copy("cache", "9.9.9", &format!("{sum}  {ASSET}\n"));
+    let platform = ("GATE_PLATFORM", "Linux/x86_64");
+    assert!(cache_key(&action, &[("GATE_VERSION", "9.9.9"), platform]).is_empty());
+
+    let source = [("GATE_VERSION", "source"), platform];
+    let outputs = cache_key(&action, &source);
+    assert!(outputs["key"].starts_with(&format!("{}-", env!("CARGO_PKG_VERSION"))));
+    // What actions/cache restores on a hit: an earlier run's build at the step's path.
+    let cached = Path::new(&outputs["path"]).join("bin/servicestage-gate");
+    fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    fs::copy(env!("CARGO_BIN_EXE_servicestage-gate"), &cached).unwrap();
+
+    let hit = install(&action, &[source[0], platform, ("GATE_CACHE_HIT", "true")]);
+    assert_eq!(hit.code, 0, "{}", hit.stderr);
+    assert!(
+        hit.stderr.contains("reusing the build cached"),
+        "{}",
+        hit.stderr
+    );
+    assert_eq!(hit.cargo_log, "", "a cache hit still ran cargo");
+    assert_eq!(hit.bin.as_deref(), cached.to_str());
+
+    let miss = install(&action, &source);
+    assert!(
+        miss.cargo_log.starts_with("install --locked"),
+        "{}",
+        miss.cargo_log
+    );
+}
+
 /// Replaces `${{ inputs.x }}` and `${{ steps.s.outputs.o }}` the way the runner does.
 fn expand(
     value: &str,
