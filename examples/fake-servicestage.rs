@@ -5,9 +5,27 @@
 //!     cargo run --example fake-servicestage -- --port 8080 --fixture examples/passing.json
 //!     SERVICESTAGE_TOKEN=any servicestage-gate --endpoint http://127.0.0.1:8080 --job-id j --job-name n
 //!
-//! `--generate N` prints N generated builds as a saved response and exits. The job list
-//! (`GET /assembling/v1/jobs?job_name=NAME`) answers any name with one job, `id-NAME`, so
-//! `--job NAME` works too; every job serves the same builds.
+//! `--generate N` prints N generated builds as a saved response and exits.
+//!
+//! It also serves the job list (`GET /assembling/v1/jobs?job_name=`, every job whose name
+//! contains the filter, any case), build details (`GET /assembling/v1/builds/{id}`) and
+//! phases (`.../phases`). A fixture may list `jobs` (`[{"job_id", "job_name"}]`; without
+//! it the one job is `j` / `n`), and its builds may carry `commit_id`, `branch`,
+//! `started_at`, `ended_at` and `phases` (`[{"name", "state"}]`): see
+//! examples/commits.json. Generated builds carry commit ids too.
+//!
+//! It is also a fake IAM and GitHub ID-token service, for trying keyless credentials:
+//! `POST /v3.0/OS-AUTH/id-token/tokens` (identity provider `fake-github`, any JWT-looking
+//! token), `POST /v3/auth/tokens?nocatalog=true` (user `ci-gate`, domain `acme`, password
+//! `fake-password`) and `GET /github/idtoken` (bearer `fake-runner-token`). Once a token has
+//! been issued, the build list wants the newest one as `X-Auth-Token`, and answers others
+//! as ServiceStage answers an expired token.
+//!
+//!     HUAWEICLOUD_SDK_IDP_ID=fake-github \
+//!     ACTIONS_ID_TOKEN_REQUEST_URL="http://127.0.0.1:8080/github/idtoken?api-version=2.0" \
+//!     ACTIONS_ID_TOKEN_REQUEST_TOKEN=fake-runner-token \
+//!     servicestage-gate --endpoint http://127.0.0.1:8080 --iam-endpoint http://127.0.0.1:8080 \
+//!       --region cn-north-4 --job-id j --job-name n
 //!
 //! To model a far region, `--latency 50ms` waits before each response and `--tls` serves
 //! HTTPS with the test certificate in tests/fixtures (pass the gate
@@ -50,15 +68,49 @@ struct Args {
     /// serve HTTPS with tests/fixtures/server.pem (trust tests/fixtures/ca.pem)
     #[argh(switch)]
     tls: bool,
+    /// the job list: these comma-separated names, as jobs `id-NAME` sharing the builds
+    /// (for `--job`); instead of the fixture's `jobs` or the one job `j` / `n`
+    #[argh(option)]
+    jobs: Option<String>,
 }
 
 /// What the server is serving, shared by every connection.
 struct Server {
+    /// `[{job_id, job_name}]`.
+    jobs: Vec<Value>,
+    /// Newest first; may carry commit_id, branch, started_at, ended_at and phases.
     builds: Vec<Value>,
     max_per_page: usize,
     latency: Duration,
     stats: Stats,
+    /// IAM tokens issued so far; the newest is `fake-iam-token-{issued}`.
+    issued: AtomicUsize,
 }
+
+const FAKE_IDP: &str = "fake-github";
+const FAKE_RUNNER_TOKEN: &str = "fake-runner-token";
+const FAKE_USER: (&str, &str, &str) = ("ci-gate", "acme", "fake-password");
+
+/// One request as read: method, path, query, headers and body.
+struct Incoming {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Status, extra headers, body.
+type Answer = (&'static str, Vec<(String, String)>, Value);
 
 /// Totals since start, of connections that asked for something other than `/_stats`.
 #[derive(Default)]
@@ -87,12 +139,16 @@ fn generated(n: usize) -> Vec<Value> {
                 11 => "Cancel",
                 _ => "Successful",
             };
+            let phase_state = if state == "Failed" { "Failed" } else { "Successful" };
             json!({
                 "build_id": format!("{:08x}-7d6e-4c5b-8a9f-{:012x}", n - i, i * 7919),
                 "build_state": state,
                 "duration": 1100 + (i * 37) % 200,
                 "build_no": n - i,
                 "creator": "ci-bot",
+                "commit_id": format!("{:040x}", (n - i) as u128 * 0x9e37_79b9),
+                "branch": "main",
+                "phases": [{"name": "Init", "state": "Successful"}, {"name": "Build", "state": phase_state}],
             })
         })
         .collect()
@@ -106,12 +162,26 @@ fn main() -> std::io::Result<()> {
         println!("{body}");
         return Ok(());
     }
-    let builds = match (&args.fixture, args.builds) {
+    let default_jobs = match &args.jobs {
+        Some(names) => names
+            .split(',')
+            .map(|name| json!({"job_id": format!("id-{}", name.trim()), "job_name": name.trim()}))
+            .collect(),
+        None => vec![json!({"job_id": "j", "job_name": "n"})],
+    };
+    let (jobs, builds) = match (&args.fixture, args.builds) {
         (Some(path), _) => {
             let saved: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-            saved["list"].as_array().cloned().unwrap_or_default()
+            let list = |key: &str| saved[key].as_array().cloned();
+            (
+                match args.jobs {
+                    Some(_) => default_jobs,
+                    None => list("jobs").unwrap_or(default_jobs),
+                },
+                list("list").unwrap_or_default(),
+            )
         }
-        (None, Some(n)) => generated(n),
+        (None, Some(n)) => (default_jobs, generated(n)),
         (None, None) => {
             eprintln!("fake-servicestage: give --fixture PATH or --builds N");
             std::process::exit(2);
@@ -123,10 +193,12 @@ fn main() -> std::io::Result<()> {
     println!("{scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
     let server = Arc::new(Server {
+        jobs,
         builds,
         max_per_page: args.max_per_page.max(1),
         latency: args.latency.map_or(Duration::ZERO, Into::into),
         stats: Stats::default(),
+        issued: AtomicUsize::new(0),
     });
     for stream in listener.incoming().flatten() {
         let (server, tls) = (server.clone(), tls.clone());
@@ -178,9 +250,8 @@ fn serve_tls(
 fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut counted = false;
-    while let Some((method, target)) = read_request(&mut reader)? {
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        if path != "/_stats" {
+    while let Some(request) = read_request(&mut reader)? {
+        if request.path != "/_stats" {
             server.stats.requests.fetch_add(1, Ordering::SeqCst);
             if !counted {
                 server.stats.connections.fetch_add(1, Ordering::SeqCst);
@@ -192,11 +263,16 @@ fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Resu
             }
             std::thread::sleep(server.latency);
         }
-        let (status, body) = route(server, &method, path, query);
+        let (status, headers, body) =
+            token_route(server, &request).unwrap_or_else(|| route(server, &request));
         let body = body.to_string();
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         // One write: a response split over TLS records or segments could wait on Nagle.
         let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         reader.get_mut().write_all(response.as_bytes())?;
@@ -205,74 +281,237 @@ fn serve(stream: impl Read + Write, server: &Server, tls: bool) -> std::io::Resu
     Ok(())
 }
 
-/// The method and target of the next request, having read (and dropped) its headers and
-/// body; `None` once the client has closed the connection.
-fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<(String, String)>> {
+/// The next request, body included (up to 1 MiB); `None` once the client has closed the
+/// connection.
+fn read_request(reader: &mut impl BufRead) -> std::io::Result<Option<Incoming>> {
     let mut request_line = String::new();
     if reader.read_line(&mut request_line)? == 0 {
         return Ok(None);
     }
-    let mut body_length = 0;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            body_length = value.trim().parse().unwrap_or(0);
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
-    std::io::copy(&mut reader.take(body_length), &mut std::io::sink())?;
+    let body_length: u64 = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let mut body = Vec::new();
+    reader
+        .take(body_length.min(1 << 20))
+        .read_to_end(&mut body)?;
     let mut words = request_line.split_whitespace();
     let method = words.next().unwrap_or("GET").to_string();
-    Ok(Some((method, words.next().unwrap_or("/").to_string())))
+    let target = words.next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    Ok(Some(Incoming {
+        method,
+        path: path.to_string(),
+        query: query.to_string(),
+        headers,
+        body,
+    }))
+}
+
+/// IAM and GitHub token routes; `None` when the path is not one of them.
+fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
+    let json: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let text = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
+    let scoped = text("/auth/scope/project/id")
+        .or(text("/auth/scope/project/name"))
+        .is_some_and(|s| !s.is_empty());
+    let refused = |code: &str, msg: &str| {
+        Some((
+            "401 Unauthorized",
+            vec![],
+            json!({"error_code": code, "error_msg": msg}),
+        ))
+    };
+    let issue = || {
+        let issued = server.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        let token = (
+            "X-Subject-Token".to_string(),
+            format!("fake-iam-token-{issued}"),
+        );
+        let body = json!({"token": {"expires_at": "2099-01-01T00:00:00.000000Z"}});
+        Some(("201 Created", vec![token], body))
+    };
+    match (request.method.as_str(), request.path.as_str()) {
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens") => {
+            let jwt = text("/auth/id_token/id").unwrap_or("");
+            if request.header("X-Idp-Id") != Some(FAKE_IDP) {
+                return refused("IAM.0001", "no such identity provider");
+            }
+            if !jwt.starts_with("eyJ") || !scoped {
+                return refused("IAM.0002", "bad id token or scope");
+            }
+            issue()
+        }
+        ("POST", "/v3/auth/tokens") if request.query == "nocatalog=true" => {
+            let user = |field: &str| text(&format!("/auth/identity/password/user{field}"));
+            let ok = json.pointer("/auth/identity/methods") == Some(&json!(["password"]))
+                && user("/name") == Some(FAKE_USER.0)
+                && user("/domain/name") == Some(FAKE_USER.1)
+                && user("/password") == Some(FAKE_USER.2)
+                && scoped;
+            if !ok {
+                return refused("IAM.0100", "The username or password is wrong.");
+            }
+            issue()
+        }
+        ("GET", "/github/idtoken") => {
+            let audience = request
+                .query
+                .split('&')
+                .any(|p| p.len() > 9 && p.starts_with("audience="));
+            let bearer = format!("Bearer {FAKE_RUNNER_TOKEN}");
+            if request.header("Authorization") != Some(bearer.as_str()) || !audience {
+                let body = json!({"message": "no id-token permission"});
+                return Some(("403 Forbidden", vec![], body));
+            }
+            let jwt = "eyJmYWtl.eyJzdWIiOiJmYWtlIn0.c2ln";
+            Some(("200 OK", vec![], json!({"value": jwt})))
+        }
+        _ => None,
+    }
 }
 
 /// Every endpoint the fake serves: add new ones as arms of this match.
-fn route(server: &Server, method: &str, path: &str, query: &str) -> (&'static str, Value) {
-    let param = |name: &str| {
-        query.split('&').find_map(|pair| {
-            pair.strip_prefix(name)?
-                .strip_prefix('=')?
-                .parse::<usize>()
-                .ok()
-        })
-    };
+fn route(server: &Server, request: &Incoming) -> Answer {
+    let (method, path, query) = (
+        request.method.as_str(),
+        request.path.as_str(),
+        request.query.as_str(),
+    );
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
-        // The job list knows every name asked for, as job `id-NAME`; all jobs share the builds.
-        ("GET", ["assembling", "v1", "jobs"]) => {
-            let name = query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("job_name="))
-                .unwrap_or_default();
-            let list = match param("page").unwrap_or(1) {
-                1 => vec![json!({"job_id": format!("id-{name}"), "job_name": name})],
-                _ => vec![],
-            };
-            ("200 OK", json!({"total": list.len(), "list": list}))
-        }
-        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => {
-            let page = param("page").unwrap_or(1).max(1);
-            let per_page = param("per_page")
-                .unwrap_or(10)
-                .clamp(1, server.max_per_page);
-            let list: Vec<&Value> = server
-                .builds
-                .iter()
-                .skip((page - 1) * per_page)
-                .take(per_page)
-                .collect();
-            let total = server.builds.len();
-            let body = json!({"total": total, "page": page, "per_page": per_page, "list": list});
-            ("200 OK", body)
-        }
-        _ => {
-            let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {method} {path}")});
-            ("404 Not Found", body)
-        }
+    let issued = server.issued.load(Ordering::SeqCst);
+    let current = format!("fake-iam-token-{issued}");
+    // Once a token was issued, ServiceStage wants the newest one, as it answers a stale one.
+    if segments.first() == Some(&"assembling")
+        && issued > 0
+        && request.header("X-Auth-Token") != Some(current.as_str())
+    {
+        let body = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"});
+        return ("401 Unauthorized", vec![], body);
     }
+    let (status, body) = match (method, segments.as_slice()) {
+        ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
+        ("GET", ["assembling", "v1", "jobs"]) => job_list(server, query),
+        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => build_list(server, query),
+        ("GET", ["assembling", "v1", "builds", id]) => build_details(server, id, path),
+        ("GET", ["assembling", "v1", "builds", id, "phases"]) => phases(server, id, path),
+        _ => not_found(&format!("{method} {path}")),
+    };
+    (status, vec![], body)
+}
+
+/// A query parameter, percent-decoded.
+fn param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
+        let bytes = servicestage_gate::encoding::percent_decode(value);
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    })
+}
+
+/// `items`' page as `page` and `per_page` ask, within `--max-per-page`.
+fn paged(server: &Server, query: &str, items: &[&Value]) -> Value {
+    let number = |name: &str, default: usize| {
+        param(query, name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let page = number("page", 1).max(1);
+    let per_page = number("per_page", 10).clamp(1, server.max_per_page);
+    let list: Vec<&Value> = items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .copied()
+        .collect();
+    json!({"total": items.len(), "page": page, "per_page": per_page, "list": list})
+}
+
+/// The job list: like the real filter, every job whose name contains `job_name`, any case.
+fn job_list(server: &Server, query: &str) -> (&'static str, Value) {
+    let wanted = param(query, "job_name")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let matching: Vec<&Value> = server
+        .jobs
+        .iter()
+        .filter(|job| {
+            job["job_name"]
+                .as_str()
+                .is_some_and(|name| name.to_ascii_lowercase().contains(&wanted))
+        })
+        .collect();
+    ("200 OK", paged(server, query, &matching))
+}
+
+/// The build list, without the keys only the details carry (as the real list).
+fn build_list(server: &Server, query: &str) -> (&'static str, Value) {
+    let detail_only = ["commit_id", "branch", "started_at", "ended_at", "phases"];
+    let list: Vec<Value> = server
+        .builds
+        .iter()
+        .map(|build| {
+            let mut build = build.clone();
+            if let Some(fields) = build.as_object_mut() {
+                fields.retain(|key, _| !detail_only.contains(&key.as_str()));
+            }
+            build
+        })
+        .collect();
+    let body = paged(server, query, &list.iter().collect::<Vec<_>>());
+    ("200 OK", body)
+}
+
+fn find<'a>(server: &'a Server, id: &str) -> Option<&'a Value> {
+    let id = String::from_utf8_lossy(&servicestage_gate::encoding::percent_decode(id)).into_owned();
+    server
+        .builds
+        .iter()
+        .find(|b| b["build_id"].as_str() == Some(id.as_str()))
+}
+
+fn build_details(server: &Server, id: &str, path: &str) -> (&'static str, Value) {
+    let Some(build) = find(server, id) else {
+        return not_found(path);
+    };
+    let text = |key: &str| build[key].as_str().unwrap_or("").to_string();
+    let body = json!({
+        "build_id": build["build_id"], "job_id": "j", "job_name": "n", "index": 1,
+        "build_state": build["build_state"], "branch": text("branch"),
+        "commit_id": text("commit_id"), "started_at": text("started_at"),
+        "ended_at": text("ended_at"), "repo_type": "GitHub", "committer": "dev",
+    });
+    ("200 OK", body)
+}
+
+fn phases(server: &Server, id: &str, path: &str) -> (&'static str, Value) {
+    let Some(build) = find(server, id) else {
+        return not_found(path);
+    };
+    let list: Vec<Value> = build["phases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| json!({"id": format!("p{i}"), "name": p["name"], "state": p["state"]}))
+        .collect();
+    ("200 OK", json!({"total": list.len(), "list": list}))
+}
+
+fn not_found(what: &str) -> (&'static str, Value) {
+    let body = json!({"error_code": "SVCSTG.00100404", "error_msg": format!("no route {what}")});
+    ("404 Not Found", body)
 }

@@ -80,7 +80,7 @@ fi
 if [ "${1:-}" = --cache-key ]; then
   if [ -n "$source_reason" ]; then
     # The source itself, not the action's ref: a ref like v1 or main moves.
-    source_hash="$(cd "$root" && find Cargo.toml Cargo.lock src -type f | LC_ALL=C sort | xargs cat | sha256 | cut -c 1-16)"
+    source_hash="$( (cd "$root" && find Cargo.toml Cargo.lock src -type f 2>/dev/null || true) | LC_ALL=C sort | (cd "$root" && xargs cat) | sha256 | cut -c 1-16)"
     output "key=$own_version-$source_hash"
     output "path=$dest"
   fi

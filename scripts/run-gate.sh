@@ -18,6 +18,9 @@ for name in $(compgen -e | grep '^GATE_IN_' || true); do
     SECURITY_TOKEN) variable=HUAWEICLOUD_SDK_SECURITY_TOKEN ;;
     # one job name per line in the workflow; the gate's variable takes them comma-separated
     JOBS) variable=SERVICESTAGE_JOB; value="$(printf '%s' "$value" | tr -d '\r' | tr '\n' ',')" ;;
+    OIDC_IDP_ID) variable=HUAWEICLOUD_SDK_IDP_ID ;;
+    ID_TOKEN_FILE) variable=HUAWEICLOUD_SDK_ID_TOKEN_FILE ;;
+    IAM_PASSWORD) variable=SERVICESTAGE_IAM_PASSWORD ;;
     *) variable="SERVICESTAGE_$input" ;;
   esac
   export "$variable=$value"

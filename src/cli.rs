@@ -111,13 +111,18 @@ use Fallback::{Described, Value};
 
 options! {
     flags {
-        job_id: (Option<String>) [option] "ID", Fallback::Required, "build job ID (required without --input)";
-        job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input)";
+        job_id: (Option<String>) [option] "ID", Described("looked up by name"), "build job ID; without it the ID is looked up from --job-name in the job list";
+        job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input); to look the ID up: 2-64 letters, digits, - or _, starting with a letter, ending with a letter or digit";
         job: (Vec<String>) [option] "NAME", Fallback::None, "gate several jobs by name, each with the same rules; repeatable or comma-separated; excludes --job-id and --job-name";
+        commit: (Option<String>) [option] "SHA", Fallback::None, "judge the newest build of this commit (7 to 64 hex digits, a prefix of the commit ServiceStage builds)";
         endpoint: (Option<String>) [option] "URL", Described("from --region"), "API base URL, e.g. https://servicestage.cn-north-4.myhuaweicloud.com; plain http:// only to loopback";
-        region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com";
+        region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com (.myhuaweicloud.eu for eu-west-101)";
         project_id: (Option<String>) [option] "ID", Described("$HUAWEICLOUD_SDK_PROJECT_ID"), "project ID, sent as X-Project-Id";
         token_file: (Option<String>) [option] "PATH", Fallback::None, "read the IAM token from this file";
+        iam_endpoint: (Option<String>) [option] "URL", Described("$HUAWEICLOUD_SDK_IAM_ENDPOINT, else from --region"), "IAM endpoint for password and OIDC logins";
+        iam_user: (Option<String>) [option] "NAME", Fallback::None, "IAM user for a password login; the password only from SERVICESTAGE_IAM_PASSWORD";
+        iam_domain: (Option<String>) [option] "NAME", Fallback::None, "account (domain) name of --iam-user";
+        oidc_audience: (Option<String>) [option] "AUD", Value(crate::iam::DEFAULT_OIDC_AUDIENCE), "audience of the GitHub Actions ID token the gate requests for HUAWEICLOUD_SDK_IDP_ID";
         input: (Option<String>) [option] "PATH", Fallback::None, "judge a saved API response from this file, or - for stdin, instead of calling the API";
         build_id: (Option<String>) [option] "ID", Described("newest build"), "judge this build instead of the newest one";
         ignore_running: (bool) [switch] "", Described("off"), "judge the newest finished build, passing over running ones";
@@ -146,6 +151,9 @@ options! {
         access_key: "HUAWEICLOUD_SDK_AK", "access key ID; requests are signed with SDK-HMAC-SHA256";
         secret_key: "HUAWEICLOUD_SDK_SK", "secret access key";
         security_token: "HUAWEICLOUD_SDK_SECURITY_TOKEN", "security token of temporary credentials, sent as X-Security-Token";
+        oidc_idp_id: "HUAWEICLOUD_SDK_IDP_ID", "IAM identity provider id: an OIDC ID token is exchanged there for an IAM token";
+        id_token_file: "HUAWEICLOUD_SDK_ID_TOKEN_FILE", "file holding the OIDC ID token (without it, in GitHub Actions, the job's own is requested)";
+        iam_password: "SERVICESTAGE_IAM_PASSWORD", "password of --iam-user, for a password login at IAM";
     }
 }
 
@@ -182,7 +190,10 @@ pub fn help(command: &str) -> String {
     for opt in OPTIONS.iter().filter(|o| o.secret.is_some()) {
         out += &format!("  {}\n      {}\n", opt.variable(), opt.help);
     }
-    out += "  --token-file PATH stands in for SERVICESTAGE_TOKEN.\n\n";
+    out += "  --token-file PATH stands in for SERVICESTAGE_TOKEN.\n";
+    out += "  Fallbacks: HW_USER_NAME, HW_DOMAIN_NAME, HW_PASSWORD (password login); and, only \
+            when nothing\n  else is set, huaweicloud/auth-action's HUAWEI_CLOUD_ACCESS_KEY_ID, \
+            HUAWEI_CLOUD_SECRET_ACCESS_KEY,\n  HUAWEI_CLOUD_REGION, HUAWEI_CLOUD_PROJECT_ID.\n\n";
     out + EXIT_CODES
 }
 

@@ -7,13 +7,12 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use ureq::http::Method;
-
-use crate::client::{Client, Deadline, MAX_BODY, Request};
-use crate::config::{Api, Config, JobRef, Source};
+use crate::client::{Client, Deadline, MAX_BODY, Session};
+use crate::config::{Config, JobRef, Secret, Source};
 use crate::error::Error;
-use crate::lookup::jobs::{self, Job, JobList};
-use crate::model::{self, Build, Page};
+use crate::lookup::build::{BuildDetails, CommitPrefix, failed_phase};
+use crate::lookup::jobs::{Job, JobList, match_job};
+use crate::model::{self, Build, FailedPhase, Page};
 use crate::rules::{self, History, RuleConfig};
 
 /// Builds asked for per request; the server may send fewer.
@@ -21,87 +20,124 @@ pub const PER_PAGE: u32 = 100;
 /// A server that keeps sending new builds cannot keep the gate paging for ever.
 pub const MAX_PAGES: u32 = 200;
 
+/// What fetching one job gave.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The job as judged: after a lookup, the id found and the name as the job list
+    /// spells it; else as given.
+    pub job: JobRef,
+    pub history: Result<History, Error>,
+    /// Every HTTP request sent, retries included.
+    pub requests: u32,
+}
+
 /// The builds the rules need, from wherever the config says. `log` gets the lines meant
-/// for stderr: wait progress, and each request with `--verbose`. The whole fetch, polls,
-/// pages and retries included, ends by `--wait` (or, without it, the client's run budget).
-pub fn history(config: &Config, log: &mut dyn FnMut(&str)) -> Result<History, Error> {
+/// for stderr: wait progress, and each request with `--verbose`. The whole fetch, lookup,
+/// polls, pages, details and retries included, ends by `--wait` (or, without it, the
+/// client's run budget). `on_secret` gets each token the run obtains itself (IAM login),
+/// to be masked.
+pub fn history(
+    config: &Config,
+    log: &mut dyn FnMut(&str),
+    on_secret: &(dyn Fn(&Secret) + Sync),
+) -> Fetched {
     let api = match &config.source {
-        Source::Saved(path) => return load_saved(path.as_deref()),
+        Source::Saved(path) => {
+            return Fetched {
+                job: config.job.clone(),
+                history: load_saved(path.as_deref()),
+                requests: 0,
+            };
+        }
         Source::Api(api) => api,
     };
-    poll(config, api, Deadline::for_run(config.wait, api), log)
+    let session = Session::new(&api.credentials, on_secret);
+    let deadline = Deadline::for_run(config.wait, api);
+    job_history(config, &config.job, &session, deadline, log)
 }
 
-/// One of several jobs (`--job`), under the run's shared deadline: its id is looked up
-/// by name when not known (and written into `job`), then its builds are fetched as for
-/// one job, over a client and connection of its own.
+/// One job from the API, under a session (one login) and a deadline that several jobs
+/// (`--job`) share, over a client and connection of its own: its id is looked up by name
+/// when `job` has none, then its builds are fetched, polled and explained.
 pub fn job_history(
     config: &Config,
-    job: &mut JobRef,
+    job: &JobRef,
+    session: &Session,
     deadline: Deadline,
     log: &mut dyn FnMut(&str),
-) -> Result<History, Error> {
+) -> Fetched {
+    let fetched = |history, requests| Fetched {
+        job: job.clone(),
+        history,
+        requests,
+    };
     let Source::Api(api) = &config.source else {
-        return Err(Error::Usage("--job needs the API, not --input".into()));
+        let refused = Error::Usage("the jobs are fetched through the API, not --input".into());
+        return fetched(Err(refused), 0);
+    };
+    let client = match Client::new(api, config.verbose, deadline, session) {
+        Ok(client) => client,
+        Err(e) => return fetched(Err(e), 0),
     };
     let name = job.name.clone().unwrap_or_default();
-    let found = match &job.id {
-        Some(id) => Job {
+    let job_found = match &job.id {
+        Some(id) => Ok(Job {
             id: id.clone(),
             name,
-        },
-        None => look_up_job(config, api, &name, deadline.clone(), log)?,
+        }),
+        None => look_up(&client, &name, log),
     };
-    job.id = Some(found.id.clone());
-    let api = Api {
-        job_id: found.id,
-        job_name: found.name,
-        ..(**api).clone()
-    };
-    poll(config, &api, deadline, log)
+    let mut judged = job.clone();
+    let history = job_found.and_then(|job| {
+        judged = JobRef {
+            id: Some(job.id.clone()),
+            name: Some(job.name.clone()),
+        };
+        let mut history = poll(&client, config, &job, log)?;
+        explain(&client, &mut history, &config.rules, log);
+        Ok(history)
+    });
+    Fetched {
+        job: judged,
+        history,
+        requests: client.requests(),
+    }
 }
 
-/// The job named `name`, from the job list. A stand-in until the lookup of issue 14 is
-/// wired into the client; it pages with `lookup::jobs` exactly as that will.
-fn look_up_job(
-    config: &Config,
-    api: &Api,
-    name: &str,
-    deadline: Deadline,
-    log: &mut dyn FnMut(&str),
-) -> Result<Job, Error> {
-    let client = Client::new(api, config.verbose, deadline)?;
+/// The job named `name`: the job list filtered by it, page by page, matched on the whole
+/// name in any case.
+fn look_up(client: &Client, name: &str, log: &mut dyn FnMut(&str)) -> Result<Job, Error> {
     let mut list = JobList::default();
-    for number in 1..=jobs::MAX_JOB_PAGES {
-        let page = number.to_string();
-        let per_page = PER_PAGE.to_string();
-        let query = [("job_name", name), ("page", &page), ("per_page", &per_page)];
-        let request = Request {
-            method: Method::GET,
-            path: "/assembling/v1/jobs",
-            query: &query,
-            body: b"",
-        };
-        let body = client.send(&request, log)?;
-        if !list.absorb(jobs::parse_job_page(body.as_slice())?)? {
+    for number in 1.. {
+        if !list.absorb(client.job_page(Some(name), number, PER_PAGE, log)?)? {
             break;
         }
     }
-    jobs::match_job(&list.jobs, name)
+    let found = match_job(&list.jobs, name);
+    if found.is_ok() || list.jobs.iter().any(|j| j.name.eq_ignore_ascii_case(name)) {
+        return found;
+    }
+    // The filter left no name close enough to suggest: one more request, for the first
+    // page of the whole list. It only explains; if it fails, the first answer stands.
+    match client.job_page(None, 1, PER_PAGE, log) {
+        Ok(page) => match_job(&page.jobs, name),
+        Err(_) => found,
+    }
 }
 
-/// Fetches `api`'s builds, polling while `--wait` asks for a build that has not finished.
+/// Looks at the job, and again after each `--poll-interval` while `--wait` has time and
+/// the target is not there or not finished.
 fn poll(
+    client: &Client,
     config: &Config,
-    api: &Api,
-    deadline: Deadline,
+    job: &Job,
     log: &mut dyn FnMut(&str),
 ) -> Result<History, Error> {
-    let client = Client::new(api, config.verbose, deadline)?;
     let deadline = client.deadline();
+    let mut details = DetailsCache::default();
     let mut previous = None;
     loop {
-        let history = match collect(|n| client.page(n, PER_PAGE, log), &config.rules) {
+        let history = match look(client, &config.rules, job, &mut details, log) {
             Ok(history) => history,
             Err(e) => {
                 return match previous {
@@ -111,7 +147,7 @@ fn poll(
                 };
             }
         };
-        let awaited = rules::awaited(&history.builds, &config.rules);
+        let awaited = rules::awaited(&history, &config.rules);
         let (Some(awaited), false) = (awaited, config.wait.is_zero()) else {
             return Ok(history);
         };
@@ -121,12 +157,98 @@ fn poll(
         }
         let left_text = humantime::format_duration(Duration::from_secs(left.as_secs()));
         log(&format!("waiting for {awaited}, {left_text} left"));
+        // `--poll-interval` is at least 1 s, so polls never come faster than that.
         std::thread::sleep(config.poll_interval.min(left));
         if deadline.passed() {
             return Ok(history);
         }
         previous = Some(history);
     }
+}
+
+/// One look: the pages the rules need, then, with `--commit`, the search for its build.
+fn look(
+    client: &Client,
+    rules: &RuleConfig,
+    job: &Job,
+    details: &mut DetailsCache,
+    log: &mut dyn FnMut(&str),
+) -> Result<History, Error> {
+    let mut history = collect(|n| client.page(job, n, PER_PAGE, log), rules)?;
+    if let Some(commit) = &rules.commit {
+        let candidates = rules::commit_candidates(&history.builds, rules.window);
+        let mut read = |build: &Build| details.read(client, build, log);
+        if let Some(found) = find_commit(candidates, commit, rules.ignore_running, &mut read)? {
+            history.commit_match = Some(found.build_id.clone());
+            history.explanation.details = Some(found);
+        }
+    }
+    Ok(history)
+}
+
+/// The details of the newest candidate whose commit starts with `commit` (finished, with
+/// `--ignore-running`); reads no details past it. A failed read is the search's error:
+/// skipping a build could pick an older build of the same commit.
+fn find_commit(
+    candidates: &[Build],
+    commit: &CommitPrefix,
+    finished_only: bool,
+    read: &mut dyn FnMut(&Build) -> Result<BuildDetails, Error>,
+) -> Result<Option<BuildDetails>, Error> {
+    for build in candidates {
+        if finished_only && !build.is_finished() {
+            continue;
+        }
+        let details = read(build)?;
+        if details.commit.as_deref().is_some_and(|c| commit.matches(c)) {
+            return Ok(Some(details));
+        }
+    }
+    Ok(None)
+}
+
+/// Build details kept across polls. Only details that name a commit are kept (a queued
+/// build may not have one yet), and a build that finished since is read again for its
+/// end time.
+#[derive(Default)]
+struct DetailsCache(HashMap<String, BuildDetails>);
+
+impl DetailsCache {
+    fn read(
+        &mut self,
+        client: &Client,
+        build: &Build,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BuildDetails, Error> {
+        if let Some(kept) = self.0.get(&build.id)
+            && (kept.state.is_some() || !build.is_finished())
+        {
+            return Ok(kept.clone());
+        }
+        let details = client.build_details(&build.id, log)?;
+        if details.commit.is_some() {
+            self.0.insert(build.id.clone(), details.clone());
+        }
+        Ok(details)
+    }
+}
+
+/// For a Failed or Timeout target, the phase that failed it: one more request, which only
+/// explains. If it fails the phase is unavailable; the verdict does not change.
+fn explain(client: &Client, history: &mut History, rules: &RuleConfig, log: &mut dyn FnMut(&str)) {
+    let Some(target) = rules::select(history, rules).map(|i| &history.builds[i]) else {
+        return;
+    };
+    if !target.state().is_some_and(|s| s.is_failure()) {
+        return;
+    }
+    let phase = match client.phases(&target.id, log) {
+        Ok(list) => failed_phase(&list.phases).map_or(FailedPhase::NotReported, |p| {
+            FailedPhase::Named(p.name.clone())
+        }),
+        Err(e) => FailedPhase::Unavailable(e.to_string()),
+    };
+    history.explanation.failed_phase = Some(phase);
 }
 
 /// Reads a saved response from a file, or stdin when `path` is `None`.

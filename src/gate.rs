@@ -4,10 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::client::Deadline;
-use crate::config::{Config, JobRef, Source};
+use crate::client::{Deadline, Session};
+use crate::config::{Config, JobRef, Secret, Source};
 use crate::error::Error;
-use crate::fetch;
+use crate::fetch::{self, Fetched};
 use crate::report::{JobReport, Run};
 use crate::rules;
 
@@ -16,19 +16,28 @@ pub const MAX_PARALLEL: usize = 8;
 
 /// Fetches and evaluates every job of the config. `log` gets the stderr lines (prefixed
 /// with the job's name when there are several); it is called from the jobs' threads.
-pub fn run(config: &Config, log: &(dyn Fn(&str) + Sync)) -> Run {
+/// `on_secret` gets each token the run obtains (one login for all jobs), to be masked.
+pub fn run(
+    config: &Config,
+    log: &(dyn Fn(&str) + Sync),
+    on_secret: &(dyn Fn(&Secret) + Sync),
+) -> Run {
     if config.jobs.is_empty() {
-        let outcome = fetch::history(config, &mut |line| log(line))
-            .map(|history| rules::evaluate(&history, &config.rules));
-        return Run::single(config.job.clone(), outcome);
+        let fetched = fetch::history(config, &mut |line| log(line), on_secret);
+        let report = judged(config, fetched);
+        return Run::single(report.job, report.outcome, report.requests);
     }
-    let deadline = match &config.source {
-        Source::Api(api) => Deadline::for_run(config.wait, api),
+    let (session, deadline) = match &config.source {
+        Source::Api(api) => (
+            Session::new(&api.credentials, on_secret),
+            Deadline::for_run(config.wait, api),
+        ),
         // The config refuses this; should it get here, no job can be judged.
         Source::Saved(_) => {
             let refused = |job: &JobRef| JobReport {
                 job: job.clone(),
                 outcome: Err(Error::Usage("--job needs the API, not --input".into())),
+                requests: 0,
             };
             return Run {
                 jobs: config.jobs.iter().map(refused).collect(),
@@ -39,7 +48,7 @@ pub fn run(config: &Config, log: &(dyn Fn(&str) + Sync)) -> Run {
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..config.jobs.len().min(MAX_PARALLEL))
-            .map(|_| scope.spawn(|| work(config, &next, &deadline, log)))
+            .map(|_| scope.spawn(|| work(config, &next, (&session, &deadline), log)))
             .collect();
         workers
             .into_iter()
@@ -58,6 +67,7 @@ pub fn run(config: &Config, log: &(dyn Fn(&str) + Sync)) -> Run {
                 None => JobReport {
                     job: job.clone(),
                     outcome: Err(Error::Response("the job's worker stopped".into())),
+                    requests: 0,
                 },
             },
         )
@@ -68,11 +78,23 @@ pub fn run(config: &Config, log: &(dyn Fn(&str) + Sync)) -> Run {
     }
 }
 
-/// One worker: takes the next job not yet taken until none is left.
+/// The report of a fetched job: its history evaluated, or the error that stopped it.
+fn judged(config: &Config, fetched: Fetched) -> JobReport {
+    JobReport {
+        job: fetched.job,
+        outcome: fetched
+            .history
+            .map(|history| rules::evaluate(&history, &config.rules)),
+        requests: fetched.requests,
+    }
+}
+
+/// One worker: takes the next job not yet taken until none is left. Every worker shares
+/// the run's session (one login) and deadline.
 fn work(
     config: &Config,
     next: &AtomicUsize,
-    deadline: &Deadline,
+    (session, deadline): (&Session, &Deadline),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<(usize, JobReport)> {
     let mut done = Vec::new();
@@ -81,11 +103,9 @@ fn work(
         let Some(job) = config.jobs.get(index) else {
             return done;
         };
-        let mut job = job.clone();
         let name = job.name.clone().unwrap_or_default();
         let mut prefixed = |line: &str| log(&format!("{name}: {line}"));
-        let outcome = fetch::job_history(config, &mut job, deadline.clone(), &mut prefixed)
-            .map(|history| rules::evaluate(&history, &config.rules));
-        done.push((index, JobReport { job, outcome }));
+        let fetched = fetch::job_history(config, job, session, deadline.clone(), &mut prefixed);
+        done.push((index, judged(config, fetched)));
     }
 }

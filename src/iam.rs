@@ -6,9 +6,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::config::{Endpoint, Env, Scheme, Secret, env_name};
+use crate::client::one_line;
+use crate::config::{
+    Endpoint, Env, Secret, env_name, parse_endpoint, parse_header_value, parse_region,
+};
 use crate::encoding::percent_encode;
 use crate::error::{Error, HttpFailure};
+use crate::lookup::region;
 
 /// The audience of the GitHub ID token the gate requests itself; the IAM identity
 /// provider's client ID must equal it. Like `sts.amazonaws.com` for AWS and
@@ -20,8 +24,8 @@ pub const DEFAULT_OIDC_AUDIENCE: &str = "iam.myhuaweicloud.com";
 const MAX_TOKEN_LEN: usize = 32768;
 const CONTENT_TYPE: &str = "application/json;charset=utf8";
 
-/// One kind of credential, exactly one per run. Extends `config::Credentials` with the
-/// two kinds that obtain an IAM token first.
+/// One kind of credential, exactly one per run (`config::Credentials` is this type). Two
+/// kinds obtain an IAM token first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// An IAM token, sent as `X-Auth-Token`.
@@ -120,25 +124,9 @@ impl GithubTokenUrl {
     }
 }
 
-/// An https endpoint, or plain http to a loopback host only (tests), as for `--endpoint`.
-pub fn parse_endpoint(url: &str) -> Result<Endpoint, String> {
-    let endpoint = Endpoint::parse(url)?;
-    if endpoint.scheme == Scheme::Http && !endpoint.is_loopback() {
-        return Err(format!(
-            "{url:?} uses plain http:// to a host that is not loopback; credentials would travel \
-             unencrypted (use https://)"
-        ));
-    }
-    Ok(endpoint)
-}
-
 /// The IAM endpoint of a region: `.myhuaweicloud.eu` where the official SDKs use it.
 pub fn default_iam_endpoint(region: &str) -> Result<Endpoint, Error> {
-    let domain = match region {
-        "eu-west-101" => "myhuaweicloud.eu",
-        _ => "myhuaweicloud.com",
-    };
-    Endpoint::parse(&format!("https://iam.{region}.{domain}")).map_err(Error::Usage)
+    Endpoint::parse(&region::iam_endpoint(region)).map_err(Error::Usage)
 }
 
 /// One HTTP request to IAM or to GitHub's token service. `Debug` hides header values and
@@ -317,7 +305,8 @@ pub enum Step {
 }
 
 impl Step {
-    fn what(self) -> &'static str {
+    /// "the IAM password login": names the step in messages.
+    pub fn what(self) -> &'static str {
         match self {
             Step::IdTokenRequest => "the GitHub Actions ID token request",
             Step::TokenExchange => "the IAM exchange of the OIDC ID token",
@@ -362,22 +351,6 @@ pub fn failure(step: Step, status: u16, code: Option<&str>, api_message: Option<
         message: format!("{} was refused{said}: {}", step.what(), step.advice(status)),
         request_id: None,
     })
-}
-
-/// Server text on one line, without control characters, cut to a readable length.
-fn one_line(text: &str) -> String {
-    const MAX_CHARS: usize = 300;
-    let folded: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect();
-    match folded.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}...", &folded[..cut]),
-        None => folded,
-    }
 }
 
 /// A 401 saying the token expired ("Incorrect IAM authentication information: token
@@ -447,7 +420,10 @@ pub fn resolve(flags: &Flags, place: Place, env: Env) -> Result<Resolved, Error>
             first.label, second.label
         ))),
         [_] => Ok(resolved(found.remove(0).credentials?)),
-        [] => auth_action(place, env)?.ok_or_else(|| no_credentials(env)),
+        [] => match auth_action(place, env)? {
+            Some(resolved) => Ok(resolved),
+            None => Err(no_credentials(env)?),
+        },
     }
 }
 
@@ -455,18 +431,39 @@ fn usage(message: String) -> Error {
     Error::Usage(message)
 }
 
-/// The one place that reads a variable: unset and blank are the same.
-fn var(env: Env, name: &str) -> Option<String> {
-    crate::config::var(env, name).ok().flatten()
+/// The one place that reads a variable: unset and blank are the same; not UTF-8 is a
+/// usage error naming it.
+fn var(env: Env, name: &str) -> Result<Option<String>, Error> {
+    crate::config::var(env, name)
 }
 
-/// A flag, else its `SERVICESTAGE_` variable: (where it came from, value).
-fn setting(value: &Option<String>, flag: &str, env: Env) -> Option<(String, String)> {
-    if let Some(value) = value.as_ref().filter(|v| !v.trim().is_empty()) {
-        return Some((format!("--{flag}"), value.clone()));
+/// A variable whose value goes into a header: a control character is a usage error naming
+/// the variable (never quoting the value, which may be a secret).
+fn header_var(env: Env, name: &str) -> Result<Option<String>, Error> {
+    match var(env, name)? {
+        Some(value) => match parse_header_value(value.trim()) {
+            Ok(_) => Ok(Some(value)),
+            Err(why) => Err(usage(format!("{name}: {why}"))),
+        },
+        None => Ok(None),
+    }
+}
+
+/// A flag, else its `SERVICESTAGE_` variable: (where it came from, value). An empty flag
+/// value is a usage error, as for every other flag.
+fn setting(
+    value: &Option<String>,
+    flag: &str,
+    env: Env,
+) -> Result<Option<(String, String)>, Error> {
+    if let Some(value) = value {
+        if value.trim().is_empty() {
+            return Err(usage(format!("--{flag}: empty value")));
+        }
+        return Ok(Some((format!("--{flag}"), value.clone())));
     }
     let name = env_name(flag);
-    var(env, &name).map(|value| (name, value))
+    Ok(var(env, &name)?.map(|value| (name, value)))
 }
 
 /// A name that goes into a header or a JSON body: trimmed, no control characters.
@@ -482,8 +479,8 @@ fn name_value(origin: &str, value: &str) -> Result<String, Error> {
 
 fn token_kind(flags: &Flags, env: Env) -> Result<Option<Found>, Error> {
     let credentials = match (
-        var(env, "SERVICESTAGE_TOKEN"),
-        setting(&flags.token_file, "token-file", env),
+        header_var(env, "SERVICESTAGE_TOKEN")?,
+        setting(&flags.token_file, "token-file", env)?,
     ) {
         (Some(_), Some((origin, _))) => {
             return Err(usage(format!(
@@ -501,10 +498,10 @@ fn token_kind(flags: &Flags, env: Env) -> Result<Option<Found>, Error> {
 }
 
 fn access_key_kind(env: Env) -> Result<Option<Found>, Error> {
-    let security_token = var(env, "HUAWEICLOUD_SDK_SECURITY_TOKEN");
+    let security_token = header_var(env, "HUAWEICLOUD_SDK_SECURITY_TOKEN")?;
     let credentials = match (
-        var(env, "HUAWEICLOUD_SDK_AK"),
-        var(env, "HUAWEICLOUD_SDK_SK"),
+        header_var(env, "HUAWEICLOUD_SDK_AK")?,
+        header_var(env, "HUAWEICLOUD_SDK_SK")?,
     ) {
         (Some(ak), Some(sk)) => Credentials::AccessKey {
             ak: ak.trim().to_string(),
@@ -539,8 +536,8 @@ fn access_key_kind(env: Env) -> Result<Option<Found>, Error> {
 }
 
 fn oidc_kind(flags: &Flags, place: Place, env: Env) -> Result<Option<Found>, Error> {
-    let file = var(env, "HUAWEICLOUD_SDK_ID_TOKEN_FILE");
-    let Some(idp_id) = var(env, "HUAWEICLOUD_SDK_IDP_ID") else {
+    let file = var(env, "HUAWEICLOUD_SDK_ID_TOKEN_FILE")?;
+    let Some(idp_id) = header_var(env, "HUAWEICLOUD_SDK_IDP_ID")? else {
         return match file {
             Some(_) => Err(usage(
                 "HUAWEICLOUD_SDK_ID_TOKEN_FILE is set but HUAWEICLOUD_SDK_IDP_ID is not; the \
@@ -569,8 +566,8 @@ fn oidc_kind(flags: &Flags, place: Place, env: Env) -> Result<Option<Found>, Err
 /// Inside GitHub Actions, with `permissions: id-token: write`, the job may ask for its
 /// own ID token.
 fn github_source(flags: &Flags, env: Env) -> Result<IdTokenSource, Error> {
-    let url = var(env, "ACTIONS_ID_TOKEN_REQUEST_URL");
-    let request_token = var(env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+    let url = var(env, "ACTIONS_ID_TOKEN_REQUEST_URL")?;
+    let request_token = header_var(env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN")?;
     let (url, request_token) = match (url, request_token) {
         (Some(url), Some(token)) => (url, token),
         (None, None) => {
@@ -597,7 +594,7 @@ fn github_source(flags: &Flags, env: Env) -> Result<IdTokenSource, Error> {
     };
     let url = GithubTokenUrl::parse(url.trim())
         .map_err(|why| usage(format!("ACTIONS_ID_TOKEN_REQUEST_URL: {why}")))?;
-    let audience = match setting(&flags.oidc_audience, "oidc-audience", env) {
+    let audience = match setting(&flags.oidc_audience, "oidc-audience", env)? {
         Some((origin, audience)) => name_value(&origin, &audience)?,
         None => DEFAULT_OIDC_AUDIENCE.to_string(),
     };
@@ -611,18 +608,20 @@ fn github_source(flags: &Flags, env: Env) -> Result<IdTokenSource, Error> {
 /// The IAM endpoint (`--iam-endpoint`, `SERVICESTAGE_IAM_ENDPOINT`,
 /// `HUAWEICLOUD_SDK_IAM_ENDPOINT`, else the region's) and the project scope.
 fn iam_login(flags: &Flags, place: Place, env: Env) -> Result<IamLogin, Error> {
-    let given = setting(&flags.iam_endpoint, "iam-endpoint", env).or_else(|| {
+    let sdk = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+    let given = match setting(&flags.iam_endpoint, "iam-endpoint", env)? {
+        Some(given) => Some(given),
         // The SDKs take a bare host here and prepend https://; so does the gate.
-        var(env, "HUAWEICLOUD_SDK_IAM_ENDPOINT").map(|v| {
+        None => var(env, sdk)?.map(|v| {
             let v = v.trim();
             let url = if v.contains("://") {
                 v.to_string()
             } else {
                 format!("https://{v}")
             };
-            ("HUAWEICLOUD_SDK_IAM_ENDPOINT".to_string(), url)
-        })
-    });
+            (sdk.to_string(), url)
+        }),
+    };
     let endpoint = match (given, place.region) {
         (Some((origin, url)), _) => {
             parse_endpoint(url.trim()).map_err(|why| usage(format!("{origin}: {why}")))?
@@ -647,9 +646,9 @@ fn iam_login(flags: &Flags, place: Place, env: Env) -> Result<IamLogin, Error> {
 
 fn password_kind(flags: &Flags, place: Place, env: Env) -> Result<Option<Found>, Error> {
     let ours = [
-        setting(&flags.iam_user, "iam-user", env),
-        setting(&flags.iam_domain, "iam-domain", env),
-        var(env, "SERVICESTAGE_IAM_PASSWORD").map(|p| ("SERVICESTAGE_IAM_PASSWORD".into(), p)),
+        setting(&flags.iam_user, "iam-user", env)?,
+        setting(&flags.iam_domain, "iam-domain", env)?,
+        var(env, "SERVICESTAGE_IAM_PASSWORD")?.map(|p| ("SERVICESTAGE_IAM_PASSWORD".into(), p)),
     ];
     let (label, [user, domain, password]) = if ours.iter().any(Option::is_some) {
         let names = [
@@ -665,7 +664,7 @@ fn password_kind(flags: &Flags, place: Place, env: Env) -> Result<Option<Found>,
         (PASSWORD_LABEL, ours.map(Option::unwrap))
     } else {
         // Terraform's names: a fallback, so a partial set is not an error by itself.
-        let hw = HW_NAMES.map(|name| var(env, name).map(|v| (name.to_string(), v)));
+        let hw = hw_names(env)?;
         if hw.iter().any(Option::is_none) {
             return Ok(None);
         }
@@ -699,8 +698,8 @@ fn missing(values: &[Option<(String, String)>], names: &[&str]) -> Option<String
 
 /// `huaweicloud/auth-action`'s key pair, with its region and project as fallbacks.
 fn auth_action(place: Place, env: Env) -> Result<Option<Resolved>, Error> {
-    let ak = var(env, "HUAWEI_CLOUD_ACCESS_KEY_ID");
-    let sk = var(env, "HUAWEI_CLOUD_SECRET_ACCESS_KEY");
+    let ak = header_var(env, "HUAWEI_CLOUD_ACCESS_KEY_ID")?;
+    let sk = header_var(env, "HUAWEI_CLOUD_SECRET_ACCESS_KEY")?;
     let (ak, sk) = match (ak, sk) {
         (Some(ak), Some(sk)) => (ak, sk),
         (None, None) => return Ok(None),
@@ -712,15 +711,20 @@ fn auth_action(place: Place, env: Env) -> Result<Option<Resolved>, Error> {
             ));
         }
     };
-    let region = match (place.region, var(env, "HUAWEI_CLOUD_REGION")) {
-        (Some(region), _) => Some(region.to_string()),
-        (None, Some(region)) => Some(valid_region("HUAWEI_CLOUD_REGION", region.trim())?),
-        (None, None) => None,
+    let region = match place.region {
+        Some(region) => Some(region.to_string()),
+        None => match var(env, "HUAWEI_CLOUD_REGION")? {
+            Some(region) => Some(
+                parse_region(region.trim())
+                    .map_err(|why| usage(format!("HUAWEI_CLOUD_REGION: {why}")))?,
+            ),
+            None => None,
+        },
     };
-    let project_id = place
-        .project_id
-        .map(str::to_string)
-        .or_else(|| var(env, "HUAWEI_CLOUD_PROJECT_ID").map(|p| p.trim().to_string()));
+    let project_id = match place.project_id {
+        Some(id) => Some(id.to_string()),
+        None => header_var(env, "HUAWEI_CLOUD_PROJECT_ID")?.map(|p| p.trim().to_string()),
+    };
     let credentials = Credentials::AccessKey {
         ak: ak.trim().to_string(),
         sk: Secret::new(sk.trim().to_string()),
@@ -733,21 +737,19 @@ fn auth_action(place: Place, env: Env) -> Result<Option<Resolved>, Error> {
     }))
 }
 
-/// The rule `--region` follows in `config`.
-fn valid_region(origin: &str, region: &str) -> Result<String, Error> {
-    let valid = !region.is_empty()
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    valid.then(|| region.to_string()).ok_or_else(|| {
-        usage(format!(
-            "{origin}: invalid region {region:?} (expected e.g. cn-north-4)"
-        ))
-    })
+/// Terraform's three variables, each with its name.
+fn hw_names(env: Env) -> Result<[Option<(String, String)>; 3], Error> {
+    let [user, domain, password] = HW_NAMES.map(|name| var(env, name));
+    let named = |name: &str, value: Option<String>| value.map(|v| (name.to_string(), v));
+    Ok([
+        named(HW_NAMES[0], user?),
+        named(HW_NAMES[1], domain?),
+        named(HW_NAMES[2], password?),
+    ])
 }
 
-fn no_credentials(env: Env) -> Error {
-    let hw = HW_NAMES.map(|name| var(env, name).map(|v| (name.to_string(), v)));
+fn no_credentials(env: Env) -> Result<Error, Error> {
+    let hw = hw_names(env)?;
     let partial_hw = match missing(&hw, &HW_NAMES) {
         Some(missing) if hw.iter().any(Option::is_some) => {
             format!(
@@ -756,12 +758,12 @@ fn no_credentials(env: Env) -> Error {
         }
         _ => String::new(),
     };
-    usage(format!(
+    Ok(usage(format!(
         "no credentials: set SERVICESTAGE_TOKEN (or --token-file); or HUAWEICLOUD_SDK_AK and \
          HUAWEICLOUD_SDK_SK; or HUAWEICLOUD_SDK_IDP_ID with HUAWEICLOUD_SDK_ID_TOKEN_FILE (or \
          inside GitHub Actions with `permissions: id-token: write`); or SERVICESTAGE_IAM_USER, \
          SERVICESTAGE_IAM_DOMAIN and SERVICESTAGE_IAM_PASSWORD{partial_hw}"
-    ))
+    )))
 }
 
 #[cfg(test)]

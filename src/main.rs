@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format, JobRef};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, Secret};
 use servicestage_gate::error::Error;
 use servicestage_gate::gate;
 use servicestage_gate::report::{JobReport, Run, azure, github, json, junit, text};
@@ -87,10 +87,25 @@ fn one_job(job: JobRef) -> (Vec<JobRef>, bool) {
     (vec![job], false)
 }
 
+/// Under GitHub annotations, a token the gate obtained itself is masked in the job log
+/// before anything else is printed: the contract's one exception to "secrets never in
+/// output". Where annotations go: stdout, or stderr under `--format json`.
+fn print_mask(config: &Config, secret: &Secret) {
+    if config.annotations != Annotations::Github {
+        return;
+    }
+    let line = format!("::add-mask::{}\n", secret.expose());
+    match config.format {
+        Format::Json => eprint!("{line}"),
+        Format::Text => print!("{line}"),
+    }
+}
+
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Run {
     let stderr_line = |line: &str| eprint!("{}", text::log_line(line));
-    gate::run(config, &stderr_line)
+    let mask = |secret: &Secret| print_mask(config, secret);
+    gate::run(config, &stderr_line, &mask)
 }
 
 /// The one place that maps a run to an exit code: any job in error makes it an error.
@@ -127,6 +142,7 @@ fn usage_before_config(
     let reports = jobs.into_iter().map(|job| JobReport {
         job,
         outcome: Err(err.clone()),
+        requests: 0,
     });
     let run = Run {
         jobs: reports.collect(),

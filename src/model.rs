@@ -150,6 +150,36 @@ pub struct Finished<'a> {
     pub seconds: u64,
 }
 
+/// What was learnt about the target beyond the build list, to explain the verdict. It
+/// never changes the verdict: a request for it that failed only makes it unavailable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Explanation {
+    /// The target's details, when they were read (the `--commit` search reads them).
+    pub details: Option<crate::lookup::build::BuildDetails>,
+    /// For a Failed or Timeout target: the phase that failed it.
+    pub failed_phase: Option<FailedPhase>,
+}
+
+/// The phase that failed a Failed or Timeout target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailedPhase {
+    Named(String),
+    /// The phases were read; none is Failed or Timeout.
+    NotReported,
+    /// The phases request failed; why.
+    Unavailable(String),
+}
+
+impl fmt::Display for FailedPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailedPhase::Named(name) => write!(f, "failed in phase {name}"),
+            FailedPhase::NotReported => f.write_str("no failed phase reported"),
+            FailedPhase::Unavailable(why) => write!(f, "failed phase unavailable ({why})"),
+        }
+    }
+}
+
 /// One page of `GET /assembling/v1/jobs/{job_id}/builds`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {

@@ -7,7 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::{Build, Finished, State};
+use crate::lookup::build::CommitPrefix;
+use crate::model::{Build, Explanation, FailedPhase, Finished, State};
 
 pub const STATE: &str = "state";
 pub const MAX_DURATION: &str = "max-duration";
@@ -41,6 +42,8 @@ impl fmt::Display for Percent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleConfig {
     pub build_id: Option<String>,
+    /// `--commit`: the target is the newest build whose details name this commit.
+    pub commit: Option<CommitPrefix>,
     pub ignore_running: bool,
     pub require_states: Vec<State>,
     pub max_duration: Option<Duration>,
@@ -57,6 +60,7 @@ impl Default for RuleConfig {
     fn default() -> Self {
         RuleConfig {
             build_id: None,
+            commit: None,
             ignore_running: false,
             require_states: vec![State::Successful],
             max_duration: None,
@@ -175,6 +179,8 @@ pub enum Reason {
     NoBuilds,
     /// The target is still running.
     Running { id: String, state: String },
+    /// `--commit`: no build among the candidates has it; `prefix` is its first 7 digits.
+    CommitNotFound { prefix: String, inspected: usize },
 }
 
 impl fmt::Display for Reason {
@@ -184,6 +190,12 @@ impl fmt::Display for Reason {
             Reason::NoneFinished => f.write_str("no finished build is listed"),
             Reason::NoBuilds => f.write_str("no builds are listed for this job"),
             Reason::Running { id, state } => write!(f, "build {id} has not finished ({state})"),
+            Reason::CommitNotFound { prefix, inspected } => {
+                write!(
+                    f,
+                    "no build of commit {prefix} among the newest {inspected}"
+                )
+            }
         }
     }
 }
@@ -201,6 +213,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evaluation {
     pub target: Option<Build>,
+    /// Details and failed phase of the target, when they were read.
+    pub explanation: Explanation,
     pub rules: Vec<RuleResult>,
     pub verdict: Verdict,
     pub summary: Summary,
@@ -215,6 +229,9 @@ pub struct History {
     pub total: Option<u64>,
     pub finished: Option<u64>,
     pub successful: Option<u64>,
+    /// `--commit`: the id of the build whose details matched, if one did.
+    pub commit_match: Option<String>,
+    pub explanation: Explanation,
 }
 
 /// The builds received, counted the way the API counts them.
@@ -273,11 +290,19 @@ fn distrust(history: &History, received: Received, window: usize, size: usize) -
 /// Judges the history: picks the target and window, runs every configured rule.
 pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     let builds = &history.builds;
-    let target_index = target_index(builds, config);
+    let target_index = select(history, config);
     let target = finished_target(builds, target_index, config);
     let window = window(builds, target_index, config.window);
 
     let mut rules = vec![state(target.as_ref().copied(), config)];
+    // The failing phase travels in the state rule's message, so that every output that
+    // shows the rule (annotations, summary, JUnit) names it. Only a named phase: the rule
+    // says what was judged, not what could not be read.
+    if let (Some(phase @ FailedPhase::Named(_)), Verdict::Fail) =
+        (&history.explanation.failed_phase, rules[0].verdict)
+    {
+        rules[0].message = format!("{}; {phase}", rules[0].message);
+    }
     if let Some(limit) = config.max_duration {
         rules.push(max_duration(target.as_ref().copied(), limit));
     }
@@ -308,6 +333,7 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     }
     Evaluation {
         target: target_index.map(|i| builds[i].clone()),
+        explanation: history.explanation.clone(),
         verdict: overall(&rules),
         rules,
         summary: Summary {
@@ -335,7 +361,29 @@ pub fn overall(rules: &[RuleResult]) -> Verdict {
         .unwrap_or(Verdict::Pass)
 }
 
-/// The build to judge: `--build-id`, else the newest finished one with
+/// The build to judge: with `--commit`, the build whose details matched (the search is
+/// I/O, done by `fetch`); else as `target_index` picks it.
+pub fn select(history: &History, config: &RuleConfig) -> Option<usize> {
+    match (&config.commit, &history.commit_match) {
+        (Some(_), Some(id)) => history.builds.iter().position(|b| &b.id == id),
+        (Some(_), None) => None,
+        (None, _) => target_index(&history.builds, config),
+    }
+}
+
+/// The builds a `--commit` search reads the details of, newest first: every build up to
+/// and including the `window`-th finished one.
+pub fn commit_candidates(builds: &[Build], window: usize) -> &[Build] {
+    let end = builds
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.is_finished())
+        .nth(window.saturating_sub(1))
+        .map_or(builds.len(), |(i, _)| i + 1);
+    &builds[..end]
+}
+
+/// The build to judge without `--commit`: `--build-id`, else the newest finished one with
 /// `--ignore-running`, else the newest.
 pub fn target_index(builds: &[Build], config: &RuleConfig) -> Option<usize> {
     match &config.build_id {
@@ -358,10 +406,14 @@ pub fn finished_target<'a>(
             id: build.id.clone(),
             state: build.state_name().to_string(),
         }),
-        None => Err(match &config.build_id {
-            Some(id) => Reason::NotListed(id.clone()),
-            None if config.ignore_running => Reason::NoneFinished,
-            None => Reason::NoBuilds,
+        None => Err(match (&config.commit, &config.build_id) {
+            (Some(commit), _) => Reason::CommitNotFound {
+                prefix: commit.as_str().chars().take(7).collect(),
+                inspected: commit_candidates(builds, config.window).len(),
+            },
+            (None, Some(id)) => Reason::NotListed(id.clone()),
+            (None, None) if config.ignore_running => Reason::NoneFinished,
+            (None, None) => Reason::NoBuilds,
         }),
     }
 }
@@ -378,6 +430,16 @@ pub fn window(builds: &[Build], target_index: Option<usize>, size: usize) -> Vec
 
 /// Whether the builds received so far are enough to judge, or another page is needed.
 pub fn needs_more(builds: &[Build], config: &RuleConfig) -> bool {
+    // Every candidate of a commit search must be in hand before the search; with history
+    // rules, also the window below the oldest candidate the search may pick (the
+    // `window`-th finished build): `window - 1` finished builds more.
+    if config.commit.is_some() {
+        let needed = match config.has_history_rules() {
+            true => 2 * config.window - 1,
+            false => config.window,
+        };
+        return builds.iter().filter(|b| b.is_finished()).count() < needed;
+    }
     let Some(target) = target_index(builds, config) else {
         return true;
     };
@@ -385,14 +447,15 @@ pub fn needs_more(builds: &[Build], config: &RuleConfig) -> bool {
 }
 
 /// What a `--wait` is waiting for, or `None` when the target has finished.
-pub fn awaited(builds: &[Build], config: &RuleConfig) -> Option<String> {
-    match target_index(builds, config).map(|i| &builds[i]) {
+pub fn awaited(history: &History, config: &RuleConfig) -> Option<String> {
+    match select(history, config).map(|i| &history.builds[i]) {
         Some(build) if build.is_finished() => None,
         Some(build) => Some(format!("build {} ({})", build.id, build.state_name())),
-        None => Some(match &config.build_id {
-            Some(id) => format!("build {id} to be listed"),
-            None if config.ignore_running => "a finished build".to_string(),
-            None => "a build to be listed".to_string(),
+        None => Some(match (&config.commit, &config.build_id) {
+            (Some(commit), _) => format!("a build of commit {}", commit.as_str()),
+            (None, Some(id)) => format!("build {id} to be listed"),
+            (None, None) if config.ignore_running => "a finished build".to_string(),
+            (None, None) => "a build to be listed".to_string(),
         }),
     }
 }
@@ -1016,6 +1079,7 @@ mod tests {
             total: Some(40),
             finished: Some(39),
             successful: Some(30),
+            ..History::default()
         };
         let from_api = evaluate(&history, &config).summary;
         assert_eq!(
@@ -1090,7 +1154,7 @@ mod tests {
         ];
         for (spec, config, expected) in cases {
             assert_eq!(
-                awaited(&builds(spec), &config).as_deref(),
+                awaited(&history(spec, [None; 3]), &config).as_deref(),
                 expected,
                 "{spec}"
             );
@@ -1104,6 +1168,7 @@ mod tests {
             total,
             finished,
             successful,
+            ..History::default()
         }
     }
 
@@ -1306,5 +1371,91 @@ mod tests {
             ],
             "the contract's rule names"
         );
+    }
+
+    #[test]
+    fn a_commit_target_is_the_build_fetch_matched_and_never_a_pass_without_one() {
+        let config = RuleConfig {
+            commit: Some(CommitPrefix::parse("ABCDEF1234").unwrap()),
+            window: 2,
+            max_duration: Some(Duration::from_secs(600)),
+            ..RuleConfig::default()
+        };
+        let history = |spec: &str, matched: Option<&str>| History {
+            builds: builds(spec),
+            commit_match: matched.map(str::to_string),
+            ..History::default()
+        };
+        // Candidates: up to and including the window-th finished build.
+        let all = builds("B Q S F S S");
+        let ids = |b: &[Build]| b.iter().map(|b| b.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(commit_candidates(&all, 2)), ["b0", "b1", "b2", "b3"]);
+        assert_eq!(ids(commit_candidates(&all, 9)).len(), 6);
+        assert!(needs_more(&builds("B S"), &config));
+        assert!(!needs_more(&builds("B S F"), &config));
+        let with_history = RuleConfig {
+            min_success_rate: Some(Percent(50.0)),
+            ..config.clone()
+        };
+        assert!(needs_more(&builds("B S F"), &with_history));
+        assert!(!needs_more(&builds("B S F S"), &with_history));
+
+        let found = evaluate(&history("S F S", Some("b1")), &config);
+        assert_eq!(found.target.as_ref().unwrap().id, "b1");
+        assert_eq!(rule(&found, STATE).verdict, Fail);
+
+        let missing = evaluate(&history("B S F S", None), &config);
+        assert_eq!(missing.target, None);
+        for name in [STATE, MAX_DURATION] {
+            let r = rule(&missing, name);
+            assert_eq!(r.verdict, Inconclusive, "{name}");
+            assert_eq!(r.message, "no build of commit abcdef1 among the newest 3");
+        }
+        assert_eq!(missing.verdict, Inconclusive);
+
+        let awaited_for = |spec, matched| awaited(&history(spec, matched), &config);
+        assert_eq!(
+            awaited_for("S", None).as_deref(),
+            Some("a build of commit abcdef1234")
+        );
+        assert_eq!(
+            awaited_for("B S", Some("b0")).as_deref(),
+            Some("build b0 (Building)")
+        );
+        assert_eq!(awaited_for("B S", Some("b1")), None);
+    }
+
+    #[test]
+    fn a_failed_phase_is_named_in_a_failing_state_rule_only() {
+        let with_phase = |spec: &str, phase: FailedPhase| History {
+            builds: builds(spec),
+            explanation: Explanation {
+                details: None,
+                failed_phase: Some(phase),
+            },
+            ..History::default()
+        };
+        let failed = evaluate(
+            &with_phase("F", FailedPhase::Named("Build".into())),
+            &RuleConfig::default(),
+        );
+        assert_eq!(
+            rule(&failed, STATE).message,
+            "build b0 is Failed, expected Successful; failed in phase Build"
+        );
+        assert_eq!(
+            failed.explanation.failed_phase,
+            Some(FailedPhase::Named("Build".into()))
+        );
+        let allowed = RuleConfig {
+            require_states: vec![State::Failed],
+            ..RuleConfig::default()
+        };
+        let passed = evaluate(
+            &with_phase("F", FailedPhase::Unavailable("http: HTTP 500".into())),
+            &allowed,
+        );
+        assert_eq!(rule(&passed, STATE).message, "build b0 is Failed");
+        assert_eq!(passed.verdict, Pass);
     }
 }

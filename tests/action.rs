@@ -407,6 +407,58 @@ fn install_builds_from_source_without_an_asset_or_when_asked() {
     }
 }
 
+/// The action's cache step: `install.sh --cache-key`'s outputs for this environment.
+fn cache_key(dir: &Path, env: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let out = Command::new("bash")
+        .arg(dir.join("scripts/install.sh"))
+        .arg("--cache-key")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("RUNNER_TEMP", dir.join("runner-temp"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    read_outputs(&String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn a_source_build_restored_by_the_cache_is_reused_and_a_download_is_not_cached() {
+    let (_, sum) = archive(&scratch("cache-archive"));
+    let action = action_copy("cache", "9.9.9", &format!("{sum}  {ASSET}\n"));
+    let platform = ("GATE_PLATFORM", "Linux/x86_64");
+    assert!(cache_key(&action, &[("GATE_VERSION", "9.9.9"), platform]).is_empty());
+
+    let source = [("GATE_VERSION", "source"), platform];
+    let outputs = cache_key(&action, &source);
+    assert!(outputs["key"].starts_with(&format!("{}-", env!("CARGO_PKG_VERSION"))));
+    // What actions/cache restores on a hit: an earlier run's build at the step's path.
+    let cached = Path::new(&outputs["path"]).join("bin/servicestage-gate");
+    fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    fs::copy(env!("CARGO_BIN_EXE_servicestage-gate"), &cached).unwrap();
+
+    let hit = install(&action, &[source[0], platform, ("GATE_CACHE_HIT", "true")]);
+    assert_eq!(hit.code, 0, "{}", hit.stderr);
+    assert!(
+        hit.stderr.contains("reusing the build cached"),
+        "{}",
+        hit.stderr
+    );
+    assert_eq!(hit.cargo_log, "", "a cache hit still ran cargo");
+    assert_eq!(hit.bin.as_deref(), cached.to_str());
+
+    let miss = install(&action, &source);
+    assert!(
+        miss.cargo_log.starts_with("install --locked"),
+        "{}",
+        miss.cargo_log
+    );
+}
+
 /// Replaces `${{ inputs.x }}` and `${{ steps.s.outputs.o }}` the way the runner does.
 fn expand(
     value: &str,
@@ -722,5 +774,63 @@ fn readme_shows_each_ci_example_verbatim() {
             readme.contains(text.trim_end()),
             "README.md does not show examples/ci/{name} as it is"
         );
+    }
+}
+
+/// Issue 12's "done when": a job with `permissions: id-token: write` (the runner then sets
+/// the ID-token request variables) and only `oidc-idp-id`, `region`, `project-id` and the
+/// job gates with no stored secret. The endpoints point at the fakes.
+#[test]
+fn the_action_gates_with_the_jobs_oidc_token_and_no_stored_secret() {
+    let iam = Server::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("GET", "/github/idtoken") if r.header("Authorization") == Some("Bearer RUNNER-7") => {
+            Reply::ok(r#"{"value":"eyJ.action.sig"}"#)
+        }
+        ("POST", "/v3.0/OS-AUTH/id-token/tokens")
+            if r.header("X-Idp-Id") == Some("github-actions") =>
+        {
+            Reply::json(201, "{}").with_header("X-Subject-Token", "IAM-ACTION-TOKEN")
+        }
+        _ => Reply::json(401, r#"{"error_code":"IAM.0001","error_msg":"refused"}"#),
+    });
+    let api = Server::start(|r, _| match r.header("X-Auth-Token") {
+        Some("IAM-ACTION-TOKEN") => Reply::ok(common::page_json(1, &[("b1", "Successful", 60)])),
+        _ => Reply::json(401, r#"{"error_code":"APIGW.0301","error_msg":"no token"}"#),
+    });
+    let token_url = format!("{}/github/idtoken?api-version=2.0", iam.url());
+    let run = run_action(
+        "composite-oidc",
+        &[
+            ("version", "source"),
+            ("oidc-idp-id", "github-actions"),
+            ("region", "cn-north-4"),
+            ("project-id", "p-1"),
+            ("job-id", "job-1"),
+            ("job-name", "build-1"),
+        ],
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &token_url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "RUNNER-7"),
+            ("SERVICESTAGE_ENDPOINT", &api.url()),
+            ("SERVICESTAGE_IAM_ENDPOINT", &iam.url()),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.outputs["verdict"], "pass");
+    let exchange = &iam.requests()[1];
+    let body: serde_json::Value = serde_json::from_slice(&exchange.body).unwrap();
+    assert_eq!(body["auth"]["scope"]["project"]["id"], "p-1");
+    assert_eq!(body["auth"]["id_token"]["id"], "eyJ.action.sig");
+    assert_eq!(api.requests()[0].header("X-Project-Id"), Some("p-1"));
+    assert!(
+        run.stdout
+            .starts_with("::add-mask::eyJ.action.sig\n::add-mask::IAM-ACTION-TOKEN\n"),
+        "{}",
+        run.stdout
+    );
+    let after_masks = run.stdout.lines().skip(2).collect::<Vec<_>>().join("\n");
+    let written = format!("{after_masks}{}{}", run.outputs["report"], run.summary);
+    for secret in ["eyJ.action.sig", "IAM-ACTION-TOKEN", "RUNNER-7"] {
+        assert!(!written.contains(secret), "{secret} leaked: {written}");
     }
 }

@@ -27,9 +27,12 @@ fn passing_example_exits_0_with_the_contract_json() {
     keys.sort();
     assert_eq!(
         keys,
-        ["error", "job", "rules", "summary", "target", "verdict"]
+        [
+            "error", "job", "requests", "rules", "summary", "target", "verdict"
+        ]
     );
     assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["requests"], 0, "a saved response costs no request");
     assert_eq!(json["job"], serde_json::json!({"id": null, "name": null}));
     assert_eq!(
         json["target"]["build_id"],
@@ -710,7 +713,10 @@ fn a_usage_error_still_names_the_job_in_json() {
     );
     assert_eq!(
         json["error"]["message"],
-        "no credentials: set SERVICESTAGE_TOKEN (or --token-file), or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"
+        "no credentials: set SERVICESTAGE_TOKEN (or --token-file); or HUAWEICLOUD_SDK_AK and \
+         HUAWEICLOUD_SDK_SK; or HUAWEICLOUD_SDK_IDP_ID with HUAWEICLOUD_SDK_ID_TOKEN_FILE (or \
+         inside GitHub Actions with `permissions: id-token: write`); or SERVICESTAGE_IAM_USER, \
+         SERVICESTAGE_IAM_DOMAIN and SERVICESTAGE_IAM_PASSWORD"
     );
     assert_eq!(
         (

@@ -51,6 +51,7 @@ fn builds(rng: &mut Rng) -> Vec<Build> {
 fn config(rng: &mut Rng, builds: &[Build]) -> RuleConfig {
     let window = 1 + rng.below(12) as usize;
     RuleConfig {
+        commit: None,
         build_id: (rng.chance(20) && !builds.is_empty())
             .then(|| builds[rng.below(builds.len() as u64) as usize].id.clone()),
         ignore_running: rng.chance(30),

@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&knobs, body)) = data.split_first() else { return };
     let Ok(page) = model::parse_page_slice(body) else { return };
     let config = RuleConfig {
+        commit: None,
         ignore_running: knobs & 1 != 0,
         max_duration: (knobs & 2 != 0).then(|| Duration::from_secs(u64::from(knobs) * 10)),
         window: 1 + usize::from(knobs % 13),
@@ -22,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         build_id: (knobs & 64 != 0).then(|| page.builds.last().map(|b| b.id.clone()).unwrap_or_default()),
         advisory: Vec::new(),
     };
-    let history = History { builds: page.builds, total: page.total, finished: page.finished, successful: page.successful };
+    let history = History { builds: page.builds, total: page.total, finished: page.finished, successful: page.successful, ..History::default() };
     let evaluation = rules::evaluate(&history, &config);
     if evaluation.verdict == Verdict::Pass {
         assert!(evaluation.rules.iter().all(|r| r.verdict == Verdict::Pass));

@@ -42,8 +42,23 @@ pub struct Failure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
     Never,
+    /// A token the gate obtained itself has expired: log in again, then repeat once.
+    Renew,
     /// With backoff, or after the server's `Retry-After` when it sent one.
     After(Option<Duration>),
+    /// The gateway's throttling code: as `After`, but the backoff is at least 2 s.
+    Throttled(Option<Duration>),
+}
+
+/// The error codes Huawei's API gateway throttles with, on whatever status.
+const THROTTLING_CODES: [&str; 2] = ["APIG.0308", "APIGW.0308"];
+
+fn is_throttling(code: Option<&str>) -> bool {
+    code.is_some_and(|c| {
+        THROTTLING_CODES
+            .iter()
+            .any(|t| c.trim().eq_ignore_ascii_case(t))
+    })
 }
 
 impl From<Error> for Failure {
@@ -63,7 +78,12 @@ pub fn identity_encoding(content_encoding: Option<&str>) -> bool {
 /// `Ok` when the body is a usable answer: status 200, no encoding, no credential in it.
 pub fn classify(response: &Response, context: &Context) -> Result<(), Failure> {
     let status = response.status;
-    if status == 200 {
+    // A throttling body on a 200 would otherwise read as an empty list: small bodies only,
+    // a real answer is not re-parsed.
+    let throttled_ok = || {
+        response.body.len() as u64 <= 4096 && is_throttling(error_body(response.body).0.as_deref())
+    };
+    if status == 200 && !throttled_ok() {
         if !identity_encoding(response.content_encoding) {
             let encoding = shown(response.content_encoding.unwrap_or(""), context);
             return Err(Error::Response(format!(
@@ -98,7 +118,14 @@ fn http_failure(response: &Response, context: &Context) -> Failure {
         .flatten()
         .any(|text| context.secrets.found_in(text.as_bytes()))
         || context.secrets.found_in(response.body);
-    let advice = advice(status, response.location, context);
+    let throttled = is_throttling(code.as_deref());
+    let advice = match throttled {
+        true => format!(
+            "throttled by the API gateway, still after {} retries",
+            context.retries
+        ),
+        false => advice(status, response.location, context),
+    };
     let message = match (api_message, echoed) {
         (_, true) => format!("{WITHHELD} ({advice})"),
         (Some(text), false) => format!("{} ({advice})", one_line(&text)),
@@ -110,18 +137,18 @@ fn http_failure(response: &Response, context: &Context) -> Failure {
         message,
         request_id: response.request_id.and_then(|id| request_id(id, context)),
     };
+    let retry_after = response
+        .retry_after
+        .and_then(|v| parse_retry_after(v, context.now))
+        .map(|d| d.min(RETRY_AFTER_MAX));
     Failure {
         retry: match status {
-            429 | 500..=599 => Retry::After(
-                response
-                    .retry_after
-                    .and_then(|v| parse_retry_after(v, context.now))
-                    .map(|d| d.min(RETRY_AFTER_MAX)),
-            ),
+            _ if throttled => Retry::Throttled(retry_after),
+            429 | 500..=599 => Retry::After(retry_after),
             _ => Retry::Never,
         },
         error: match status {
-            401 | 403 => Error::Auth(failure),
+            401 | 403 if !throttled => Error::Auth(failure),
             _ => Error::Http(failure),
         },
     }
@@ -191,8 +218,8 @@ pub fn one_line(text: &str) -> String {
     }
 }
 
-/// Huawei Cloud error bodies spell their fields three ways.
-fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+/// Huawei Cloud error bodies spell their fields three ways: (code, message).
+pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
     else {
         return (None, None);
@@ -434,9 +461,9 @@ mod tests {
                     "http",
                     Some(429),
                     Some("APIG.0308"),
-                    Retry::After(Some(Duration::from_secs(7))),
+                    Retry::Throttled(Some(Duration::from_secs(7))),
                 ),
-                "rate limited",
+                "throttled by the API gateway",
             ),
             (
                 "429 Retry-After date",
@@ -482,6 +509,52 @@ mod tests {
                 },
                 failed("http", Some(302), None, Retry::Never),
                 "redirect to https://elsewhere.test/x",
+            ),
+            (
+                "400 APIG.0308 throttled",
+                Response {
+                    status: 400,
+                    body: throttled,
+                    ..Response::default()
+                },
+                failed("http", Some(400), Some("APIG.0308"), Retry::Throttled(None)),
+                "throttled by the API gateway, still after 3 retries",
+            ),
+            (
+                "403 APIGW.0308 with Retry-After",
+                Response {
+                    status: 403,
+                    retry_after: Some("5"),
+                    body: br#"{"errorCode":"apigw.0308","errorMsg":"throttled"}"#,
+                    ..Response::default()
+                },
+                failed(
+                    "http",
+                    Some(403),
+                    Some("apigw.0308"),
+                    Retry::Throttled(Some(Duration::from_secs(5))),
+                ),
+                "throttled (throttled by the API gateway",
+            ),
+            (
+                "200 APIG.0308 body",
+                Response {
+                    status: 200,
+                    body: throttled,
+                    ..Response::default()
+                },
+                failed("http", Some(200), Some("APIG.0308"), Retry::Throttled(None)),
+                "throttled by the API gateway",
+            ),
+            (
+                "500 APIG.0309 is not throttling",
+                Response {
+                    status: 500,
+                    body: br#"{"error_code":"APIG.0309","error_msg":"x"}"#,
+                    ..Response::default()
+                },
+                failed("http", Some(500), Some("APIG.0309"), Retry::After(None)),
+                "the API failed",
             ),
             (
                 "418",

@@ -4,9 +4,10 @@
 
 mod classify;
 mod files;
+mod login;
 mod secrets;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,9 +18,14 @@ use ureq::{AsSendBody, Body};
 use crate::config::{Api, Credentials, Scheme, Secret};
 use crate::encoding::{canonical_query, percent_encode};
 use crate::error::Error;
+use crate::iam::IdTokenSource;
+use crate::lookup::build::{self, BuildDetails, PhaseList};
+use crate::lookup::jobs::{self, Job, JobPage};
 use crate::model::{self, Page};
 use crate::signing;
+pub use classify::one_line;
 use classify::{Context, Failure, RETRY_AFTER_MAX, Response, Retry, classify, identity_encoding};
+pub use login::Session;
 use secrets::Secrets;
 
 /// All response bodies of one run together may not be larger than this.
@@ -29,6 +35,8 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 /// The first retry waits about this long; each later one twice as long.
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The gateway's throttling (`APIG.0308`) sends no `Retry-After`: back off at least this.
+const THROTTLED_BACKOFF_MIN: Duration = Duration::from_secs(2);
 /// A deadline further away than this is as good as none (and cannot overflow an Instant).
 const FAR_FUTURE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
@@ -94,7 +102,12 @@ pub struct Client<'a> {
     api: &'a Api,
     /// As configured, except that a token file has been read into its token.
     credentials: Credentials,
-    secrets: Secrets,
+    /// The run's IAM login, shared by every client of the run.
+    session: &'a Session<'a>,
+    /// What server text must never echo; grows with each token the session obtains.
+    secrets: RefCell<Secrets>,
+    /// How many of the session's obtained secrets `secrets` holds.
+    synced: Cell<usize>,
     verbose: bool,
     deadline: Deadline,
     requests: Cell<u32>,
@@ -103,13 +116,22 @@ pub struct Client<'a> {
 
 impl<'a> Client<'a> {
     /// Reads the token file and CA certificates; any problem there, or a credential that
-    /// cannot be sent in a header, is a usage error.
-    pub fn new(api: &'a Api, verbose: bool, deadline: Deadline) -> Result<Client<'a>, Error> {
+    /// cannot be sent in a header, is a usage error. An IAM login goes through `session`,
+    /// once for all the clients that share it.
+    pub fn new(
+        api: &'a Api,
+        verbose: bool,
+        deadline: Deadline,
+        session: &'a Session<'a>,
+    ) -> Result<Client<'a>, Error> {
         let credentials = resolve_credentials(api)?;
         let secrets = Secrets::new(secret_values(&credentials));
         let mut tls = TlsConfig::builder();
+        let https = std::iter::once(&api.endpoint)
+            .chain(login::endpoints(&credentials))
+            .any(|endpoint| endpoint.scheme == Scheme::Https);
         // Plain http (loopback only) never does TLS: skip loading certificates for it.
-        if !api.ca_certs.is_empty() && api.endpoint.scheme == Scheme::Https {
+        if !api.ca_certs.is_empty() && https {
             tls = tls.root_certs(root_certs(api)?);
         }
         let agent = ureq::Agent::config_builder()
@@ -124,7 +146,9 @@ impl<'a> Client<'a> {
             agent,
             api,
             credentials,
-            secrets,
+            session,
+            secrets: RefCell::new(secrets),
+            synced: Cell::new(0),
             verbose,
             deadline,
             requests: Cell::new(0),
@@ -141,43 +165,122 @@ impl<'a> Client<'a> {
         &self.deadline
     }
 
-    /// One page of the job's build list.
-    pub fn page(&self, page: u32, per_page: u32, log: &mut dyn FnMut(&str)) -> Result<Page, Error> {
+    /// One page of the build list of `job` (its id and its name as the job list spells it).
+    pub fn page(
+        &self,
+        job: &Job,
+        page: u32,
+        per_page: u32,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Page, Error> {
         let path = format!(
             "/assembling/v1/jobs/{}/builds",
-            percent_encode(self.api.job_id.as_bytes())
+            percent_encode(job.id.as_bytes())
         );
         let (page, per_page) = (page.to_string(), per_page.to_string());
         let query = [
-            ("name", self.api.job_name.as_str()),
+            ("name", job.name.as_str()),
             ("page", &page),
             ("per_page", &per_page),
         ];
+        // The body holds no credential (`send` checked), so neither can the parser's errors.
+        model::parse_page_slice(&self.get(&path, &query, log)?)
+    }
+
+    /// One page of the job list, filtered by `name` (the API may match more than it), or
+    /// unfiltered.
+    pub fn job_page(
+        &self,
+        name: Option<&str>,
+        page: u32,
+        per_page: u32,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<JobPage, Error> {
+        let (page, per_page) = (page.to_string(), per_page.to_string());
+        let mut query = vec![("page", page.as_str()), ("per_page", per_page.as_str())];
+        query.extend(name.map(|name| ("job_name", name)));
+        jobs::parse_job_page(&self.get("/assembling/v1/jobs", &query, log)?[..])
+    }
+
+    /// A build's details; they must be those of `build_id`.
+    pub fn build_details(
+        &self,
+        build_id: &str,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<BuildDetails, Error> {
+        let path = format!(
+            "/assembling/v1/builds/{}",
+            percent_encode(build_id.as_bytes())
+        );
+        build::parse_build_details(&self.get(&path, &[], log)?[..], build_id)
+    }
+
+    /// A build's phases, in the API's order.
+    pub fn phases(&self, build_id: &str, log: &mut dyn FnMut(&str)) -> Result<PhaseList, Error> {
+        let path = format!(
+            "/assembling/v1/builds/{}/phases",
+            percent_encode(build_id.as_bytes())
+        );
+        build::parse_phases(&self.get(&path, &[], log)?[..], build_id)
+    }
+
+    fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Vec<u8>, Error> {
         let request = Request {
             method: Method::GET,
-            path: &path,
-            query: &query,
+            path,
+            query,
             body: b"",
         };
-        // The body holds no credential (`send` checked), so neither can the parser's errors.
-        model::parse_page_slice(&self.send(&request, log)?)
+        self.send(&request, log)
     }
 
     /// Sends `request` until it is answered with 200, retrying after connection errors,
     /// timeouts, 429 and 5xx; returns the body. No request or sleep runs past the deadline.
+    /// With a login, a 401 saying the token expired gets one new login and one repeat.
     pub fn send(&self, request: &Request, log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, Error> {
+        let token = self.login_token(log)?;
+        let failure = match self.with_retries(log, |log| self.attempt(request, token.as_ref(), log))
+        {
+            Ok(body) => return Ok(body),
+            Err(failure) => failure,
+        };
+        let (Retry::Renew, Some(stale)) = (failure.retry, &token) else {
+            return Err(failure.error);
+        };
+        let Some(fresh) = self.renew(stale, log)? else {
+            return Err(failure.error);
+        };
+        self.with_retries(log, |log| self.attempt(request, Some(&fresh), log))
+            .map_err(|failure| failure.error)
+    }
+
+    /// Tries `once` until it succeeds, retrying what `Retry::After` allows within
+    /// `--retries` and the deadline; the last failure otherwise.
+    fn with_retries<T>(
+        &self,
+        log: &mut dyn FnMut(&str),
+        mut once: impl FnMut(&mut dyn FnMut(&str)) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
         let mut attempt = 0;
         loop {
-            let failure = match self.attempt(request, log) {
-                Ok(body) => return Ok(body),
+            let failure = match once(log) {
+                Ok(done) => return Ok(done),
                 Err(failure) => failure,
             };
-            let Retry::After(after) = failure.retry else {
-                return Err(failure.error);
+            let delay = match failure.retry {
+                Retry::After(after) => after.unwrap_or_else(|| backoff(attempt, Duration::ZERO)),
+                Retry::Throttled(after) => {
+                    after.unwrap_or_else(|| backoff(attempt, THROTTLED_BACKOFF_MIN))
+                }
+                Retry::Never | Retry::Renew => return Err(failure),
             };
-            let delay = after.unwrap_or_else(|| backoff(attempt));
             if attempt >= self.api.retries || delay >= self.deadline.left() {
-                return Err(failure.error);
+                return Err(failure);
             }
             attempt += 1;
             if self.verbose {
@@ -192,48 +295,96 @@ impl<'a> Client<'a> {
         }
     }
 
-    fn attempt(&self, request: &Request, log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, Failure> {
-        let left = self.deadline.left();
-        if left.is_zero() {
-            return Err(Error::Timeout(format!("{} passed", self.deadline.what)).into());
-        }
+    fn attempt(
+        &self,
+        request: &Request,
+        token: Option<&Secret>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Vec<u8>, Failure> {
         let path = format!("{}{}", self.api.endpoint.base_path, request.path);
         let query = canonical_query(request.query);
         let url = match query.as_str() {
             "" => format!("{}{path}", self.api.endpoint.origin()),
             query => format!("{}{path}?{query}", self.api.endpoint.origin()),
         };
-        let headers = self.headers(request, &path, &query);
+        let headers = self.headers(request, &path, &query, token);
         // A signed request's signature is a secret of this request only.
+        let secrets = self.secrets.borrow();
         let secrets = match signature_of(&headers) {
             Some(signature) => {
-                let mut secrets = self.secrets.clone();
+                let mut secrets = secrets.clone();
                 secrets.add(signature);
                 std::borrow::Cow::Owned(secrets)
             }
-            None => std::borrow::Cow::Borrowed(&self.secrets),
+            None => std::borrow::Cow::Borrowed(&*secrets),
         };
+        let outgoing = Outgoing {
+            method: request.method.clone(),
+            shown_url: url.clone(),
+            url,
+            origin: self.api.endpoint.origin(),
+            headers,
+            body: request.body,
+            login: false,
+        };
+        let received = self.exchange(&outgoing, &secrets, log)?;
+        let context = Context {
+            signed: matches!(self.credentials, Credentials::AccessKey { .. }),
+            retries: self.api.retries,
+            secrets: &secrets,
+            now: SystemTime::now(),
+        };
+        classify(&received.view(), &context).map_err(|mut failure| {
+            let (_, message) = classify::error_body(&received.body);
+            if token.is_some() && crate::iam::is_expired_token(received.status, message.as_deref())
+            {
+                failure.retry = Retry::Renew;
+            }
+            failure
+        })?;
+        Ok(received.body)
+    }
+
+    /// Sends one request, addressed and with all its headers, and reads its answer within
+    /// the deadline and the run's body budget; counts it and logs it with `-v`.
+    fn exchange(
+        &self,
+        outgoing: &Outgoing,
+        secrets: &Secrets,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Received, Failure> {
+        let left = self.deadline.left();
+        if left.is_zero() {
+            return Err(Error::Timeout(format!("{} passed", self.deadline.what)).into());
+        }
         let timeout = self.api.timeout.min(left);
         let clamped = timeout < self.api.timeout;
         let started = Instant::now();
         self.requests.set(self.requests.get() + 1);
-        let (result, status) = match self.run(request, &url, &headers, timeout) {
+        if outgoing.login {
+            self.session.count_request();
+        }
+        let (result, status) = match self.run(outgoing, timeout) {
             Err(e) => {
-                let failure = self.transport_failure(e, clamped, &secrets);
+                let failure = self.transport_failure(e, clamped, secrets, &outgoing.origin);
                 let kind = failure.error.kind().to_string();
                 (Err(failure), kind)
             }
             Ok(response) => {
                 let status = response.status().as_u16().to_string();
-                (self.receive(response, &secrets, clamped), status)
+                let received = self.receive(response, secrets, clamped, &outgoing.origin);
+                (received, status)
             }
         };
         if self.verbose {
-            let bytes = result.as_ref().map_or(0, Vec::len);
+            let bytes = result.as_ref().map_or(0, |r| r.body.len());
             let elapsed = started.elapsed().as_millis();
-            let method = request.method.as_str();
+            let method = outgoing.method.as_str();
+            // Numbered, so that `-v` counts the requests (retries included) as it goes.
+            let number = self.requests.get();
             log(&format!(
-                "{method} {url} -> {status} ({bytes} bytes, {elapsed} ms)"
+                "request {number}: {method} {} -> {status} ({bytes} bytes, {elapsed} ms)",
+                outgoing.shown_url
             ));
         }
         result
@@ -242,21 +393,19 @@ impl<'a> Client<'a> {
     /// Sends one request with the time left; the body goes only with a method that has one.
     fn run(
         &self,
-        request: &Request,
-        url: &str,
-        headers: &[(String, String)],
+        outgoing: &Outgoing,
         timeout: Duration,
     ) -> Result<http::Response<Body>, ureq::Error> {
         let mut builder = http::Request::builder()
-            .method(request.method.clone())
-            .uri(url);
-        for (name, value) in headers {
+            .method(outgoing.method.clone())
+            .uri(&outgoing.url);
+        for (name, value) in &outgoing.headers {
             builder = builder.header(name, value);
         }
-        if request.body.is_empty() {
+        if outgoing.body.is_empty() {
             self.run_with(builder.body(())?, timeout)
         } else {
-            self.run_with(builder.body(request.body.to_vec())?, timeout)
+            self.run_with(builder.body(outgoing.body.to_vec())?, timeout)
         }
     }
 
@@ -273,13 +422,14 @@ impl<'a> Client<'a> {
         self.agent.run(request)
     }
 
-    /// Reads what the body budget allows and classifies the response.
+    /// Reads the headers the gate uses and what the body budget allows of the body.
     fn receive(
         &self,
         mut response: http::Response<Body>,
         secrets: &Secrets,
         clamped: bool,
-    ) -> Result<Vec<u8>, Failure> {
+        origin: &str,
+    ) -> Result<Received, Failure> {
         let header = |name: &str| {
             response
                 .headers()
@@ -287,33 +437,28 @@ impl<'a> Client<'a> {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let [encoding, retry_after, request_id, location] = [
+        let [encoding, retry_after, request_id, location, subject_token] = [
             "content-encoding",
             "retry-after",
             "x-request-id",
             "location",
+            "x-subject-token",
         ]
         .map(header);
         let status = response.status().as_u16();
         let body = match identity_encoding(encoding.as_deref()) {
-            true => self.read_body(&mut response, status, secrets, clamped)?,
+            true => self.read_body(&mut response, status, secrets, clamped, origin)?,
             false => Vec::new(),
         };
-        let received = Response {
+        Ok(Received {
             status,
-            content_encoding: encoding.as_deref(),
-            retry_after: retry_after.as_deref(),
-            request_id: request_id.as_deref(),
-            location: location.as_deref(),
-            body: &body,
-        };
-        let context = Context {
-            signed: matches!(self.credentials, Credentials::AccessKey { .. }),
-            retries: self.api.retries,
-            secrets,
-            now: SystemTime::now(),
-        };
-        classify(&received, &context).map(|()| body)
+            encoding,
+            retry_after,
+            request_id,
+            location,
+            subject_token,
+            body,
+        })
     }
 
     /// A 200's whole body, or the start of an error body, within what is left of the run's
@@ -324,6 +469,7 @@ impl<'a> Client<'a> {
         status: u16,
         secrets: &Secrets,
         clamped: bool,
+        origin: &str,
     ) -> Result<Vec<u8>, Failure> {
         let left = MAX_BODY.saturating_sub(self.received.get());
         let reader = response.body_mut().with_config().limit(left).reader();
@@ -335,38 +481,45 @@ impl<'a> Client<'a> {
         self.received.set(self.received.get() + body.len() as u64);
         match read {
             Err(io) if status == 200 => {
-                Err(self.transport_failure(ureq::Error::from(io), clamped, secrets))
+                Err(self.transport_failure(ureq::Error::from(io), clamped, secrets, origin))
             }
             // An error body cut short still says what it could.
             _ => Ok(body),
         }
     }
 
-    /// Every header sent, in the order sent; with AK/SK, signed last.
-    fn headers(&self, request: &Request, path: &str, query: &str) -> Vec<(String, String)> {
+    /// Every header sent, in the order sent; with AK/SK, signed last. `token` is the
+    /// session's, when the credentials log in.
+    fn headers(
+        &self,
+        request: &Request,
+        path: &str,
+        query: &str,
+        token: Option<&Secret>,
+    ) -> Vec<(String, String)> {
         let mut headers = vec![
             ("Host".to_string(), self.api.endpoint.host_header()),
             (
                 "Content-Type".to_string(),
                 "application/json;charset=utf8".to_string(),
             ),
-            (
-                "User-Agent".to_string(),
-                format!("servicestage-gate/{}", env!("CARGO_PKG_VERSION")),
-            ),
+            user_agent(),
         ];
         if let Some(project) = &self.api.project_id {
             headers.push(("X-Project-Id".to_string(), project.clone()));
         }
-        match &self.credentials {
-            Credentials::Token(token) => {
+        match (&self.credentials, token) {
+            (_, Some(token)) | (Credentials::Token(token), None) => {
                 headers.push(("X-Auth-Token".to_string(), token.expose().to_string()));
             }
-            Credentials::AccessKey {
-                ak,
-                sk,
-                security_token,
-            } => {
+            (
+                Credentials::AccessKey {
+                    ak,
+                    sk,
+                    security_token,
+                },
+                None,
+            ) => {
                 if let Some(token) = security_token {
                     headers.push(("X-Security-Token".to_string(), token.expose().to_string()));
                 }
@@ -380,13 +533,20 @@ impl<'a> Client<'a> {
                 let signature = signing::sign(&signed, ak, sk.expose(), SystemTime::now());
                 headers.extend(signature);
             }
-            Credentials::TokenFile(_) => unreachable!("Client::new read the file into a token"),
+            // `new` read a token file into its token; a login's token comes as `token`.
+            (Credentials::TokenFile(_) | Credentials::Oidc { .. }, None) => {}
+            (Credentials::Password { .. }, None) => {}
         }
         headers
     }
 
-    fn transport_failure(&self, e: ureq::Error, clamped: bool, secrets: &Secrets) -> Failure {
-        let origin = self.api.endpoint.origin();
+    fn transport_failure(
+        &self,
+        e: ureq::Error,
+        clamped: bool,
+        secrets: &Secrets,
+        origin: &str,
+    ) -> Failure {
         let detail = |text: String| {
             classify::shown(
                 &text,
@@ -408,7 +568,7 @@ impl<'a> Client<'a> {
                 humantime::format_duration(self.api.timeout)
             ),
         };
-        let (error, retryable) = transport_error(e, &origin, timed_out, detail);
+        let (error, retryable) = transport_error(e, origin, timed_out, detail);
         Failure {
             error,
             retry: match retryable {
@@ -417,6 +577,51 @@ impl<'a> Client<'a> {
             },
         }
     }
+}
+
+/// One request on the wire: addressed, with every header.
+struct Outgoing<'o> {
+    method: Method,
+    url: String,
+    /// What `-v` shows: a login request's URL without its query.
+    shown_url: String,
+    /// `scheme://host[:port]`, for messages.
+    origin: String,
+    headers: Vec<(String, String)>,
+    body: &'o [u8],
+    /// An IAM or GitHub token request, counted by the session too.
+    login: bool,
+}
+
+/// A response as read: the headers the gate uses and the body within the budget.
+struct Received {
+    status: u16,
+    encoding: Option<String>,
+    retry_after: Option<String>,
+    request_id: Option<String>,
+    location: Option<String>,
+    subject_token: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn view(&self) -> Response<'_> {
+        Response {
+            status: self.status,
+            content_encoding: self.encoding.as_deref(),
+            retry_after: self.retry_after.as_deref(),
+            request_id: self.request_id.as_deref(),
+            location: self.location.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+fn user_agent() -> (String, String) {
+    (
+        "User-Agent".to_string(),
+        format!("servicestage-gate/{}", env!("CARGO_PKG_VERSION")),
+    )
 }
 
 /// The error for a transport fault, and whether a retry may help. `detail` shows text
@@ -527,7 +732,16 @@ fn resolve_credentials(api: &Api) -> Result<Credentials, Error> {
             )])
             .filter_map(|(origin, value)| Some((origin, value?)))
             .collect(),
-        Credentials::TokenFile(_) => Vec::new(),
+        Credentials::Oidc {
+            idp_id, id_token, ..
+        } => {
+            let mut sent = vec![("HUAWEICLOUD_SDK_IDP_ID", idp_id.as_str())];
+            if let IdTokenSource::Github { request_token, .. } = id_token {
+                sent.push(("ACTIONS_ID_TOKEN_REQUEST_TOKEN", request_token.expose()));
+            }
+            sent
+        }
+        Credentials::TokenFile(_) | Credentials::Password { .. } => Vec::new(),
     };
     if let Some(project) = &api.project_id {
         sent.push((
@@ -560,7 +774,12 @@ fn secret_values(credentials: &Credentials) -> Vec<&str> {
             .chain([security_token.as_ref().map(Secret::expose)])
             .flatten()
             .collect(),
-        Credentials::TokenFile(_) => Vec::new(),
+        Credentials::Oidc {
+            id_token: IdTokenSource::Github { request_token, .. },
+            ..
+        } => vec![request_token.expose()],
+        Credentials::Password { password, .. } => vec![password.expose()],
+        Credentials::TokenFile(_) | Credentials::Oidc { .. } => Vec::new(),
     }
 }
 
@@ -594,10 +813,12 @@ fn root_certs(api: &Api) -> Result<RootCerts, Error> {
     }
     Ok(RootCerts::new_with_certs(&certs))
 }
-/// Exponential backoff with up to 25% jitter, so that many gates do not retry in step.
-fn backoff(attempt: u32) -> Duration {
+/// Exponential backoff from at least `floor`, with up to 25% jitter, so that many gates do
+/// not retry in step.
+fn backoff(attempt: u32, floor: Duration) -> Duration {
     let base = BACKOFF_BASE
         .saturating_mul(1 << attempt.min(16))
+        .max(floor)
         .min(BACKOFF_MAX);
     let nanos = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -649,7 +870,7 @@ mod tests {
     fn api(url: &str, retries: u32) -> Api {
         Api {
             endpoint: Endpoint::parse(url).unwrap(),
-            job_id: "j".into(),
+            job_id: Some("j".into()),
             job_name: "n".into(),
             project_id: None,
             credentials: Credentials::Token(Secret::new("tok-SECRET-4f1d9a7c".into())),
@@ -666,7 +887,9 @@ mod tests {
             "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
         ]);
         let api = api(&url, 1);
-        let client = Client::new(&api, false, Deadline::for_run(Duration::ZERO, &api)).unwrap();
+        let session = Session::new(&api.credentials, &|_| {});
+        let deadline = Deadline::for_run(Duration::ZERO, &api);
+        let client = Client::new(&api, false, deadline, &session).unwrap();
         let request = Request {
             method: Method::POST,
             path: "/v3/auth/tokens",
@@ -684,13 +907,89 @@ mod tests {
         assert!(seen[1].ends_with("{\"auth\":{}}"), "{}", seen[1]);
     }
 
+    fn password_api(url: &str, iam: &str) -> Api {
+        let login = crate::iam::IamLogin {
+            endpoint: Endpoint::parse(iam).unwrap(),
+            scope: crate::iam::ProjectScope::Name("cn-north-4".into()),
+        };
+        Api {
+            credentials: Credentials::Password {
+                user: "u".into(),
+                domain: "d".into(),
+                password: Secret::new("PASSWORD-1f2e3d".into()),
+                login,
+            },
+            ..api(url, 0)
+        }
+    }
+
+    const PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"list\":[]}";
+    const ISSUED: &str =
+        "HTTP/1.1 201 Created\r\nX-Subject-Token: IAM-T1\r\nContent-Length: 2\r\n\r\n{}";
+
+    #[test]
+    fn a_login_is_counted_masked_and_its_token_sent() {
+        let (url, seen) = serve(vec![ISSUED, PAGE, PAGE]);
+        let api = password_api(&url, &url);
+        let masked = std::sync::Mutex::new(Vec::new());
+        let mask = |s: &Secret| masked.lock().unwrap().push(s.expose().to_string());
+        let session = Session::new(&api.credentials, &mask);
+        let deadline = Deadline::for_run(Duration::ZERO, &api);
+        let client = Client::new(&api, false, deadline, &session).unwrap();
+        let job = Job {
+            id: "j".into(),
+            name: "n".into(),
+        };
+        client.page(&job, 1, 100, &mut |_| {}).unwrap();
+        client.page(&job, 2, 100, &mut |_| {}).unwrap();
+        assert_eq!((client.requests(), session.requests()), (3, 1));
+        assert_eq!(*masked.lock().unwrap(), ["IAM-T1"]);
+        let seen = seen.join().unwrap();
+        assert!(seen[0].starts_with("POST /v3/auth/tokens?nocatalog=true "));
+        let sent_token = |s: &String| s.to_ascii_lowercase().contains("x-auth-token: iam-t1\r\n");
+        assert!(seen[1..].iter().all(sent_token), "{seen:?}");
+    }
+
+    #[test]
+    fn clients_on_several_threads_share_one_login() {
+        let (iam, logins) = serve(vec![ISSUED]);
+        let servers = [serve(vec![PAGE]), serve(vec![PAGE])];
+        let apis = servers.each_ref().map(|(url, _)| password_api(url, &iam));
+        let session = Session::new(&apis[0].credentials, &|_| {});
+        std::thread::scope(|scope| {
+            for api in &apis {
+                let session = &session;
+                scope.spawn(move || {
+                    let deadline = Deadline::for_run(Duration::ZERO, api);
+                    let client = Client::new(api, false, deadline, session).unwrap();
+                    let job = Job {
+                        id: "j".into(),
+                        name: "n".into(),
+                    };
+                    client.page(&job, 1, 100, &mut |_| {}).unwrap();
+                });
+            }
+        });
+        assert_eq!(session.requests(), 1);
+        assert_eq!(logins.join().unwrap().len(), 1);
+        for (_, seen) in servers {
+            let head = seen.join().unwrap()[0].to_ascii_lowercase();
+            assert!(head.contains("x-auth-token: iam-t1\r\n"), "{head}");
+        }
+    }
+
     #[test]
     fn nothing_is_sent_once_the_deadline_has_passed() {
         let api = api("http://127.0.0.1:9", 3);
         let mut deadline = Deadline::for_run(Duration::from_millis(1), &api);
         deadline.at = Instant::now();
-        let client = Client::new(&api, false, deadline).unwrap();
-        let err = client.page(1, 100, &mut |_| {}).unwrap_err();
+        let session = Session::new(&api.credentials, &|_| {});
+        let client = Client::new(&api, false, deadline, &session).unwrap();
+        let job = Job {
+            id: "j".into(),
+            name: "n".into(),
+        };
+        let err = client.page(&job, 1, 100, &mut |_| {}).unwrap_err();
         assert_eq!((err.kind(), client.requests()), ("timeout", 0));
         assert!(
             err.message().contains("the --wait deadline of 1ms passed"),
@@ -701,7 +1000,18 @@ mod tests {
     #[test]
     fn backoff_doubles_with_bounded_jitter() {
         for (attempt, base_ms) in [(0, 500), (1, 1000), (2, 2000), (10, 30_000)] {
-            let d = backoff(attempt).as_millis() as u64;
+            let d = backoff(attempt, Duration::ZERO).as_millis() as u64;
+            assert!(
+                d >= base_ms && d <= base_ms * 5 / 4,
+                "attempt {attempt}: {d} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn throttled_backoff_waits_at_least_two_seconds_with_jitter() {
+        for (attempt, base_ms) in [(0, 2000), (1, 2000), (2, 2000), (3, 4000)] {
+            let d = backoff(attempt, THROTTLED_BACKOFF_MIN).as_millis() as u64;
             assert!(
                 d >= base_ms && d <= base_ms * 5 / 4,
                 "attempt {attempt}: {d} ms"

@@ -115,7 +115,8 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     valid_host.then_some((host, port))
 }
 
-pub(super) fn parse_region(s: &str) -> Result<String, String> {
+/// `--region`'s rule, also for `HUAWEI_CLOUD_REGION`.
+pub fn parse_region(s: &str) -> Result<String, String> {
     let valid = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -124,7 +125,9 @@ pub(super) fn parse_region(s: &str) -> Result<String, String> {
         .ok_or_else(|| format!("invalid region {s:?} (expected e.g. cn-north-4)"))
 }
 
-pub(super) fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+/// An https URL, or plain http to a loopback host only: for `--endpoint`, the IAM
+/// endpoint and GitHub's token URL alike.
+pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     let endpoint = Endpoint::parse(s)?;
     if endpoint.scheme == Scheme::Http && !endpoint.is_loopback() {
         return Err(format!(

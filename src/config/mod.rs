@@ -15,14 +15,17 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use credentials::{Credentials, Secret};
-pub use endpoint::{Endpoint, Scheme};
+pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
 pub use env::{Env, env_name, var};
 pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
-pub use values::MAX_DURATION;
+pub use values::{MAX_DURATION, parse_header_value};
 
 use crate::cli::Args;
 use crate::error::Error;
+use crate::iam;
+use crate::lookup::build::CommitPrefix;
 use crate::lookup::jobs::check_job_name;
+use crate::lookup::region;
 use crate::report::chart::Symbols;
 use crate::rules::{self, RuleConfig};
 use env::Lookup;
@@ -69,7 +72,8 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Api {
     pub endpoint: Endpoint,
-    pub job_id: String,
+    /// `None`: looked up by `job_name` in the job list.
+    pub job_id: Option<String>,
     pub job_name: String,
     pub project_id: Option<String>,
     pub credentials: Credentials,
@@ -143,6 +147,12 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         Some(_) if !jobs.is_empty() => {
             return Err(Error::Usage(
                 "--job gates jobs through the API; --input judges one saved response".into(),
+            ));
+        }
+        Some(_) if rules.commit.is_some() => {
+            return Err(Error::Usage(
+                "--commit needs the API's build details; it cannot be judged from --input"
+                    .to_string(),
             ));
         }
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
@@ -293,10 +303,18 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
             .parsed_or_default("min-builds", &None, parse_count)?
             .min(window),
     };
+    let build_id = lookup
+        .get("build-id", &args.build_id)?
+        .map(|s| s.value.trim().to_string());
+    let commit = lookup.parsed("commit", &args.commit, CommitPrefix::parse)?;
+    if commit.is_some() && build_id.is_some() {
+        return Err(Error::Usage(
+            "--commit and --build-id both pick the build to judge; give one".to_string(),
+        ));
+    }
     let mut rules = RuleConfig {
-        build_id: lookup
-            .get("build-id", &args.build_id)?
-            .map(|s| s.value.trim().to_string()),
+        build_id,
+        commit,
         ignore_running: lookup.switch("ignore-running", args.ignore_running)?,
         require_states,
         max_duration: lookup.parsed("max-duration", &args.max_duration, parse_duration)?,
@@ -333,19 +351,59 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Res
             ))
         })
     };
-    let (job_id, job_name) = match several {
-        true => (String::new(), String::new()),
-        false => (
-            required(&job.id, "job-id")?,
-            required(&job.name, "job-name")?,
-        ),
+    // With several jobs (`--job`) the job is filled in per job: by name, looked up.
+    let job_name = match several {
+        true => String::new(),
+        false => required(&job.name, "job-name")?,
     };
+    // The name pattern matters only when the name is all there is to find the id by.
+    if !several
+        && job.id.is_none()
+        && let Some(setting) = lookup.get("job-name", &args.job_name)?
+    {
+        check_job_name(&setting.origin, &job_name)?;
+    }
     let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
     let retries =
         lookup.parsed_or_default("retries", &args.retries, |s| match parse_count(s)? {
             n @ 0..=10 => Ok(n as u32),
             n => Err(format!("{n} is too many (at most 10)")),
         })?;
+    let region = lookup.parsed("region", &args.region, parse_region)?;
+    let project_id = resolve_project_id(args, lookup)?;
+    let flags = iam::Flags {
+        token_file: args.token_file.clone(),
+        iam_endpoint: args.iam_endpoint.clone(),
+        iam_user: args.iam_user.clone(),
+        iam_domain: args.iam_domain.clone(),
+        oidc_audience: args.oidc_audience.clone(),
+    };
+    let place = iam::Place {
+        region: region.as_deref(),
+        project_id: project_id.as_deref(),
+    };
+    // Credentials first: the auth action's key pair brings its own region.
+    let resolved = iam::resolve(&flags, place, lookup.env)?;
+    let mut ca_certs: Vec<PathBuf> = lookup
+        .get("ca-cert", &args.ca_cert)?
+        .map(|s| PathBuf::from(s.value))
+        .into_iter()
+        .collect();
+    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
+    Ok(Api {
+        endpoint: resolve_endpoint(args, lookup, resolved.region.as_deref())?,
+        job_id: job.id.clone(),
+        job_name,
+        project_id: resolved.project_id,
+        credentials: resolved.credentials,
+        timeout,
+        retries,
+        ca_certs,
+    })
+}
+
+/// `--project-id`, `SERVICESTAGE_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; trimmed.
+fn resolve_project_id(args: &Args, lookup: &Lookup) -> Result<Option<String>, Error> {
     let project_id = match lookup.parsed("project-id", &args.project_id, parse_header_value)? {
         Some(id) => Some(id),
         None => {
@@ -356,32 +414,17 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Res
                 .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
         }
     };
-    let mut ca_certs: Vec<PathBuf> = lookup
-        .get("ca-cert", &args.ca_cert)?
-        .map(|s| PathBuf::from(s.value))
-        .into_iter()
-        .collect();
-    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
-    Ok(Api {
-        endpoint: resolve_endpoint(args, lookup)?,
-        job_id,
-        job_name,
-        project_id: project_id.map(|p| p.trim().to_string()),
-        credentials: credentials::resolve_credentials(args, lookup)?,
-        timeout,
-        retries,
-        ca_certs,
-    })
+    Ok(project_id.map(|p| p.trim().to_string()))
 }
 
-fn resolve_endpoint(args: &Args, lookup: &Lookup) -> Result<Endpoint, Error> {
-    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, endpoint::parse_endpoint)? {
+/// `--endpoint`, else the region's (given, or the auth action's).
+fn resolve_endpoint(args: &Args, lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, Error> {
+    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, parse_endpoint)? {
         return Ok(endpoint);
     }
-    match lookup.parsed("region", &args.region, endpoint::parse_region)? {
+    match region {
         Some(region) => {
-            Endpoint::parse(&format!("https://servicestage.{region}.myhuaweicloud.com"))
-                .map_err(Error::Usage)
+            Endpoint::parse(&region::servicestage_endpoint(region)).map_err(Error::Usage)
         }
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",

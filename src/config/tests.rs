@@ -79,8 +79,8 @@ fn every_flag_has_its_variable() {
     let config = resolve_with(&[], &vars).unwrap();
     let api = api(&config);
     assert_eq!(
-        (api.job_id.as_str(), api.job_name.as_str()),
-        ("id 1", "name 1")
+        (api.job_id.as_deref(), api.job_name.as_str()),
+        (Some("id 1"), "name 1")
     );
     assert_eq!(api.endpoint.origin(), "https://example.test:8443");
     assert_eq!(api.endpoint.base_path, "/base");
@@ -145,6 +145,21 @@ fn region_and_endpoint() {
         api(&config).endpoint.origin(),
         "http://127.0.0.1:8080",
         "--endpoint wins over --region"
+    );
+    let argv = [
+        "--job-id",
+        "j",
+        "--job-name",
+        "n",
+        "--region",
+        "eu-west-101",
+    ];
+    assert_eq!(
+        api(&resolve_with(&argv, &[TOKEN]).unwrap())
+            .endpoint
+            .origin(),
+        "https://servicestage.eu-west-101.myhuaweicloud.eu",
+        "the European site"
     );
     for loopback in ["http://localhost:1", "http://[::1]:9/x", "http://127.9.9.9"] {
         let argv = ["--job-id", "j", "--job-name", "n", "--endpoint", loopback];
@@ -314,7 +329,41 @@ fn usage_errors_name_the_flag_or_variable() {
             (
                 &["--job-name", "n", "--region", "r"],
                 &[TOKEN],
-                "--job-id is required (or set SERVICESTAGE_JOB_ID)",
+                "--job-name: \"n\" is not a ServiceStage job name",
+            ),
+            (
+                &["--region", "r"],
+                &[TOKEN, ("SERVICESTAGE_JOB_NAME", "web api")],
+                "SERVICESTAGE_JOB_NAME: \"web api\" is not a ServiceStage job name",
+            ),
+            (
+                &["--job-name", "web", "--region", "r", "--commit", "abc123"],
+                &[TOKEN],
+                "--commit: ",
+            ),
+            (
+                &["--job-name", "web", "--region", "r"],
+                &[TOKEN, ("SERVICESTAGE_COMMIT", "not-hex-at-all")],
+                "SERVICESTAGE_COMMIT: ",
+            ),
+            (
+                &[
+                    "--job-name",
+                    "web",
+                    "--region",
+                    "r",
+                    "--commit",
+                    "abcdef1",
+                    "--build-id",
+                    "b",
+                ],
+                &[TOKEN],
+                "--commit and --build-id both pick the build to judge",
+            ),
+            (
+                &["--input", "x.json", "--commit", "abcdef1"],
+                &[],
+                "--commit needs the API's build details",
             ),
             (
                 &["--job-id", "j", "--region", "r"],
@@ -509,6 +558,9 @@ fn unreadable_variables_are_usage_errors() {
         ),
         (API, "HUAWEICLOUD_SDK_SK", &[TOKEN]),
         (API, "SSL_CERT_FILE", &[TOKEN]),
+        (API, "HUAWEICLOUD_SDK_IDP_ID", &[TOKEN]),
+        (API, "SERVICESTAGE_IAM_PASSWORD", &[TOKEN]),
+        (API, "HW_PASSWORD", &[TOKEN]),
     ];
     for (argv, name, others) in cases {
         let mut vars: HashMap<String, std::ffi::OsString> = others
@@ -605,6 +657,33 @@ fn requested_format_is_read_before_parsing() {
         Format::Json
     );
     assert_eq!(requested_format(&["--bogus"], &none), Format::Text);
+}
+
+#[test]
+fn the_job_id_is_optional_and_the_name_pattern_only_binds_a_lookup() {
+    let token = ("SERVICESTAGE_TOKEN", "t");
+    let looked_up = resolve_with(&["--job-name", "Web-API_2", "--region", "r"], &[token]).unwrap();
+    assert_eq!(api(&looked_up).job_id, None);
+    assert_eq!(api(&looked_up).job_name, "Web-API_2");
+    // With the id given, any name goes: it is only the `name` query parameter.
+    let given = resolve_with(
+        &["--job-id", "j", "--job-name", "n", "--region", "r"],
+        &[token],
+    );
+    assert_eq!(api(&given.unwrap()).job_id.as_deref(), Some("j"));
+    let commit = resolve_with(
+        &[
+            "--job-name",
+            "web",
+            "--region",
+            "r",
+            "--commit",
+            " 3F5E0C6A ",
+        ],
+        &[token],
+    )
+    .unwrap();
+    assert_eq!(commit.rules.commit.unwrap().as_str(), "3f5e0c6a");
 }
 
 const REGION: &[&str] = &["--region", "cn-north-4"];

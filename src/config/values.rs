@@ -46,7 +46,7 @@ pub(super) fn parse_poll_interval(s: &str) -> Result<Duration, String> {
 
 /// A value sent in an HTTP header: a control character (CR, LF, NUL, ...) could not be sent,
 /// or would split the header.
-pub(super) fn parse_header_value(s: &str) -> Result<String, String> {
+pub fn parse_header_value(s: &str) -> Result<String, String> {
     match s.chars().any(char::is_control) {
         true => Err(
             "contains a control character (such as a newline), which no HTTP header can carry"

@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use super::escape::json_inert;
 use super::{JobReport, Run, verdict_name};
+use crate::lookup::build::BuildDetails;
+use crate::model::{Build, Explanation, FailedPhase};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -12,6 +14,8 @@ struct Report<'a> {
     target: Option<Target<'a>>,
     rules: Vec<Rule<'a>>,
     summary: Option<Summary>,
+    /// Every HTTP request the run sent, retries included.
+    requests: u32,
     error: Option<ErrorObject<'a>>,
 }
 
@@ -26,6 +30,20 @@ struct Target<'a> {
     build_id: &'a str,
     build_state: &'a str,
     duration: Option<u64>,
+    // Keys only when known: the target's details were read, or its phases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    started_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_phase: Option<&'a str>,
+    /// Why `failed_phase` is missing for a Failed or Timeout target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed_phase_unavailable: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +71,29 @@ struct ErrorObject<'a> {
     code: Option<&'a str>,
     request_id: Option<&'a str>,
     message: &'a str,
+}
+
+fn target<'a>(build: &'a Build, explanation: &'a Explanation) -> Target<'a> {
+    let details = explanation.details.as_ref();
+    let text = |field: fn(&'a BuildDetails) -> &'a Option<String>| {
+        details.and_then(|d| field(d).as_deref())
+    };
+    let (failed_phase, failed_phase_unavailable) = match &explanation.failed_phase {
+        Some(FailedPhase::Named(name)) => (Some(name.as_str()), None),
+        Some(FailedPhase::Unavailable(why)) => (None, Some(why.as_str())),
+        Some(FailedPhase::NotReported) | None => (None, None),
+    };
+    Target {
+        build_id: &build.id,
+        build_state: build.state_name(),
+        duration: build.seconds(),
+        commit: text(|d| &d.commit),
+        branch: text(|d| &d.branch),
+        started_at: text(|d| &d.started_at),
+        ended_at: text(|d| &d.ended_at),
+        failed_phase,
+        failed_phase_unavailable,
+    }
 }
 
 /// With `--job`: the run's verdict, one single-job object per job, the first error.
@@ -90,14 +131,16 @@ fn error_object(err: &crate::error::Error) -> ErrorObject<'_> {
     }
 }
 
-fn report(JobReport { job, outcome }: &JobReport) -> Report<'_> {
+fn report(
+    JobReport {
+        job,
+        outcome,
+        requests,
+    }: &JobReport,
+) -> Report<'_> {
     let (target, rules, summary, error) = match outcome {
         Ok(e) => (
-            e.target.as_ref().map(|b| Target {
-                build_id: &b.id,
-                build_state: b.state_name(),
-                duration: b.seconds(),
-            }),
+            e.target.as_ref().map(|b| target(b, &e.explanation)),
             e.rules
                 .iter()
                 .map(|r| Rule {
@@ -126,6 +169,7 @@ fn report(JobReport { job, outcome }: &JobReport) -> Report<'_> {
         target,
         rules,
         summary,
+        requests: *requests,
         error,
     }
 }

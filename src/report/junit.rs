@@ -48,7 +48,7 @@ fn counts(tests: usize, failures: usize, errors: usize, skipped: usize) -> Strin
 
 /// One `<testsuite>`: a testcase per rule; an advisory rule that did not pass is skipped,
 /// with its message.
-fn suite(JobReport { job, outcome }: &JobReport) -> Suite {
+fn suite(JobReport { job, outcome, .. }: &JobReport) -> Suite {
     let job_name = job
         .name
         .as_deref()

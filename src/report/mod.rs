@@ -23,6 +23,8 @@ pub type Outcome = Result<Evaluation, Error>;
 pub struct JobReport {
     pub job: JobRef,
     pub outcome: Outcome,
+    /// Every HTTP request sent for this job, retries and logins included.
+    pub requests: u32,
 }
 
 /// Everything one run concluded: a single job, or with `--job` several, in the order given.
@@ -35,9 +37,13 @@ pub struct Run {
 
 impl Run {
     /// One job, reported in the single-job shapes.
-    pub fn single(job: JobRef, outcome: Outcome) -> Run {
+    pub fn single(job: JobRef, outcome: Outcome, requests: u32) -> Run {
         Run {
-            jobs: vec![JobReport { job, outcome }],
+            jobs: vec![JobReport {
+                job,
+                outcome,
+                requests,
+            }],
             several: false,
         }
     }
@@ -119,7 +125,8 @@ mod tests {
     use super::*;
     use crate::config::{Ci, JobRef, Source};
     use crate::error::HttpFailure;
-    use crate::model::State;
+    use crate::lookup::build::BuildDetails;
+    use crate::model::{Explanation, FailedPhase, State};
     use crate::rules::{RuleResult, Summary};
 
     const ID: &str = "##vso[task.setvariable variable=X]1 ::add-mask::y %0A `|<b>";
@@ -140,6 +147,16 @@ mod tests {
         };
         Evaluation {
             target: Some(Build::finished(ID, State::Failed, 5)),
+            explanation: Explanation {
+                details: Some(BuildDetails {
+                    build_id: ID.to_string(),
+                    commit: Some("##vso[task.complete result=Succeeded]".to_string()),
+                    branch: Some("x\n::error::branch\r%0A".to_string()),
+                    started_at: Some("##[error]started".to_string()),
+                    ..BuildDetails::default()
+                }),
+                failed_phase: Some(FailedPhase::Named("::error::x\n##vso[y]".to_string())),
+            },
             rules: vec![
                 rule("state", verdict, &format!("build {ID} is Failed")),
                 rule(
@@ -165,7 +182,7 @@ mod tests {
     }
 
     fn single(outcome: Outcome) -> Run {
-        Run::single(hostile_job(), outcome)
+        Run::single(hostile_job(), outcome, 0)
     }
 
     const STYLE: text::Style = text::Style {
@@ -214,7 +231,8 @@ mod tests {
             assert!(!has_hidden(line), "{line:?}");
             assert!(!line.contains("::") && !line.contains("##"), "{line:?}");
         }
-        assert_eq!(report.lines().count(), 8, "{report}");
+        // The details line and the failed-phase line are there, inert.
+        assert_eq!(report.lines().count(), 10, "{report}");
         assert_eq!(text::log_line("a\nb"), "servicestage-gate: a\\nb\n");
     }
 
@@ -316,6 +334,7 @@ mod tests {
         let jobs = outcomes().into_iter().map(|outcome| JobReport {
             job: hostile_job(),
             outcome,
+            requests: 1,
         });
         Run {
             jobs: jobs.collect(),
@@ -328,6 +347,7 @@ mod tests {
         let job = |outcome: Outcome| JobReport {
             job: JobRef::default(),
             outcome,
+            requests: 0,
         };
         let judged = |verdict| job(Ok(hostile_evaluation(verdict)));
         let run = |jobs: Vec<JobReport>| Run {

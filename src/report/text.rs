@@ -8,6 +8,7 @@ use super::escape::log_text;
 use super::{Run, chart_builds, duration_text, upper};
 use crate::config::{Ci, JobRef, Source};
 use crate::error::Error;
+use crate::model::Explanation;
 use crate::rules::Evaluation;
 
 /// How the text report is drawn: the CI it is read in, the time for GitLab's sections,
@@ -71,6 +72,7 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Sty
         }
         None => out.push_str("target: none\n"),
     }
+    explanation_lines(&mut out, &evaluation.explanation);
     let gitlab = ci == Ci::Gitlab;
     if gitlab {
         let _ = write!(
@@ -109,6 +111,30 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Sty
         let _ = writeln!(out, "judging saved response {}", log_text(&name));
     }
     out
+}
+
+/// The target's commit, branch and times when its details were read, and its failed phase.
+fn explanation_lines(out: &mut String, explanation: &Explanation) {
+    if let Some(d) = &explanation.details {
+        let field = |name: &str, value: &Option<String>| {
+            value.as_deref().map(|v| format!("{name} {}", log_text(v)))
+        };
+        let parts: Vec<String> = [
+            field("commit", &d.commit),
+            field("on branch", &d.branch),
+            field("started", &d.started_at),
+            field("ended", &d.ended_at),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(out, "  {}", parts.join(", "));
+        }
+    }
+    if let Some(phase) = &explanation.failed_phase {
+        let _ = writeln!(out, "  {}", log_text(&phase.to_string()));
+    }
 }
 
 /// The one line an error gets on stderr.

@@ -145,6 +145,8 @@ pub struct Recorded {
     /// Path and query, as sent.
     pub target: String,
     pub headers: Vec<(String, String)>,
+    /// The body, as long as its Content-Length said (capped at 1 MiB).
+    pub body: Vec<u8>,
     /// Which TCP connection carried it, counting from 0.
     pub connection: usize,
     pub at: Instant,
@@ -299,10 +301,24 @@ fn serve(stream: TcpStream, connection: usize, recorded: &Mutex<Vec<Recorded>>, 
                 headers.push((name.trim().to_string(), value.trim().to_string()));
             }
         }
+        let length = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+            .unwrap_or(0);
+        let mut body = Vec::new();
+        if (&mut reader)
+            .take(length.min(1 << 20))
+            .read_to_end(&mut body)
+            .is_err()
+        {
+            return;
+        }
         let request = Recorded {
             method,
             target,
             headers,
+            body,
             connection,
             at: Instant::now(),
         };
@@ -320,6 +336,7 @@ fn serve(stream: TcpStream, connection: usize, recorded: &Mutex<Vec<Recorded>>, 
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        201 => "Created",
         301 => "Moved Permanently",
         302 => "Found",
         401 => "Unauthorized",
