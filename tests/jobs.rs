@@ -581,3 +581,46 @@ fn a_job_variable_that_is_not_utf8_is_a_usage_error_naming_it() {
         out.stderr
     );
 }
+
+/// Five jobs, one IAM password login: the token is requested once for the run, every job
+/// reads its builds with it, and it is masked once.
+#[test]
+fn several_jobs_share_one_login() {
+    const IAM_TOKEN: &str = "IAM-TOKEN-5f2e";
+    let iam = Server::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("POST", "/v3/auth/tokens") => {
+            Reply::json(201, "{}").with_header("X-Subject-Token", IAM_TOKEN)
+        }
+        _ => Reply::json(401, r#"{"error_code":"IAM.0001","error_msg":"refused"}"#),
+    });
+    let api = Server::start(|r, _| match r.header("X-Auth-Token") {
+        Some(IAM_TOKEN) => route(r),
+        _ => Reply::json(
+            401,
+            r#"{"error_code":"APIGW.0301","error_msg":"bad token"}"#,
+        ),
+    });
+    let jobs = ["job0", "job1", "job2", "job3", "job4"];
+    let mut command = gate();
+    command
+        .args(["--endpoint", &api.url(), "--region", "cn-north-4"])
+        .args(["--annotations", "github", "--format", "json"])
+        .env("SERVICESTAGE_IAM_ENDPOINT", iam.url())
+        .env("SERVICESTAGE_IAM_USER", "ci-gate")
+        .env("SERVICESTAGE_IAM_DOMAIN", "acme")
+        .env("SERVICESTAGE_IAM_PASSWORD", "pw-9c1f");
+    for job in jobs {
+        command.args(["--job", job]);
+    }
+    let out = run(&mut command);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(iam.requests().len(), 1, "one token request for 5 jobs");
+    assert_eq!(out.json()["jobs"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        out.stderr.matches("::add-mask::").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains(IAM_TOKEN) && !out.stdout.contains("pw-9c1f"));
+}
