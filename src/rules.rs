@@ -293,41 +293,13 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     let target_index = select(history, config);
     let target = finished_target(builds, target_index, config);
     let window = window(builds, target_index, config.window);
-
-    let mut rules = vec![state(target.as_ref().copied(), config)];
-    // The failing phase travels in the state rule's message, so that every output that
-    // shows the rule (annotations, summary, JUnit) names it. Only a named phase: the rule
-    // says what was judged, not what could not be read.
-    if let (Some(phase @ FailedPhase::Named(_)), Verdict::Fail) =
-        (&history.explanation.failed_phase, rules[0].verdict)
-    {
-        rules[0].message = format!("{}; {phase}", rules[0].message);
-    }
-    if let Some(limit) = config.max_duration {
-        rules.push(max_duration(target.as_ref().copied(), limit));
-    }
     let received = Received::count(builds);
-    if config.has_history_rules() {
-        let untrusted = distrust(history, received, window.len(), config.window);
-        rules.push(match &untrusted {
-            Some(why) => inconclusive(MIN_BUILDS, why.clone()),
-            None => min_builds(window.len(), config.min_builds),
-        });
-        let too_few = (window.len() < config.min_builds).then(|| {
-            format!(
-                "only {} finished build(s) in the window, at least {} needed (--min-builds)",
-                window.len(),
-                config.min_builds
-            )
-        });
-        for rule in HistoryRule::configured(config) {
-            rules.push(match untrusted.as_ref().or(too_few.as_ref()) {
-                Some(why) => inconclusive(rule.name(), why.clone()),
-                None => rule.judge(target.as_ref().copied(), &window),
-            });
-        }
-    }
 
+    let mut rules = target_rules(history, target.as_ref().copied(), config);
+    if config.has_history_rules() {
+        let target = target.as_ref().copied();
+        rules.extend(history_rules(history, received, target, &window, config));
+    }
     for rule in &mut rules {
         rule.advisory = config.advisory.contains(&rule.name);
     }
@@ -349,6 +321,57 @@ pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
             .cloned()
             .collect(),
     }
+}
+
+/// The rules about the target itself: `state`, and `max-duration` when it is set.
+fn target_rules(
+    history: &History,
+    target: Result<Finished, &Reason>,
+    config: &RuleConfig,
+) -> Vec<RuleResult> {
+    let mut rules = vec![state(target, config)];
+    // The failing phase travels in the state rule's message, so that every output that
+    // shows the rule (annotations, summary, JUnit) names it. Only a named phase: the rule
+    // says what was judged, not what could not be read.
+    if let (Some(phase @ FailedPhase::Named(_)), Verdict::Fail) =
+        (&history.explanation.failed_phase, rules[0].verdict)
+    {
+        rules[0].message = format!("{}; {phase}", rules[0].message);
+    }
+    if let Some(limit) = config.max_duration {
+        rules.push(max_duration(target, limit));
+    }
+    rules
+}
+
+/// `min-builds` and every configured history rule: inconclusive when the API's counts
+/// distrust the list or the window holds fewer than `--min-builds` finished builds.
+fn history_rules(
+    history: &History,
+    received: Received,
+    target: Result<Finished, &Reason>,
+    window: &[Finished],
+    config: &RuleConfig,
+) -> Vec<RuleResult> {
+    let untrusted = distrust(history, received, window.len(), config.window);
+    let mut rules = vec![match &untrusted {
+        Some(why) => inconclusive(MIN_BUILDS, why.clone()),
+        None => min_builds(window.len(), config.min_builds),
+    }];
+    let too_few = (window.len() < config.min_builds).then(|| {
+        format!(
+            "only {} finished build(s) in the window, at least {} needed (--min-builds)",
+            window.len(),
+            config.min_builds
+        )
+    });
+    for rule in HistoryRule::configured(config) {
+        rules.push(match untrusted.as_ref().or(too_few.as_ref()) {
+            Some(why) => inconclusive(rule.name(), why.clone()),
+            None => rule.judge(target, window),
+        });
+    }
+    rules
 }
 
 /// Fail beats inconclusive beats pass; advisory rules do not count.

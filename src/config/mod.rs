@@ -121,6 +121,32 @@ pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
     names.unwrap_or_default().into_iter().map(named).collect()
 }
 
+/// Where the builds come from: a saved response (`--input`, `-` for stdin) or the API.
+fn resolve_source(
+    args: &Args,
+    lookup: &Lookup,
+    job: &JobRef,
+    jobs: &[JobRef],
+    rules: &RuleConfig,
+) -> Result<Source, Error> {
+    Ok(match lookup.get("input", &args.input)? {
+        Some(_) if !jobs.is_empty() => {
+            return Err(Error::Usage(
+                "--job gates jobs through the API; --input judges one saved response".into(),
+            ));
+        }
+        Some(_) if rules.commit.is_some() => {
+            return Err(Error::Usage(
+                "--commit needs the API's build details; it cannot be judged from --input"
+                    .to_string(),
+            ));
+        }
+        Some(input) if input.value.trim() == "-" => Source::Saved(None),
+        Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
+        None => Source::Api(Box::new(resolve_api(args, lookup, job, !jobs.is_empty())?)),
+    })
+}
+
 /// Resolves and validates everything the gate needs. Reads no file and no process state.
 pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     let lookup = Lookup { env };
@@ -143,27 +169,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
     };
     let jobs = resolve_jobs(args, &lookup, &job)?;
-    let source = match lookup.get("input", &args.input)? {
-        Some(_) if !jobs.is_empty() => {
-            return Err(Error::Usage(
-                "--job gates jobs through the API; --input judges one saved response".into(),
-            ));
-        }
-        Some(_) if rules.commit.is_some() => {
-            return Err(Error::Usage(
-                "--commit needs the API's build details; it cannot be judged from --input"
-                    .to_string(),
-            ));
-        }
-        Some(input) if input.value.trim() == "-" => Source::Saved(None),
-        Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
-        None => Source::Api(Box::new(resolve_api(
-            args,
-            &lookup,
-            &job,
-            !jobs.is_empty(),
-        )?)),
-    };
+    let source = resolve_source(args, &lookup, &job, &jobs, &rules)?;
     // The locale only picks the strip's marks: read it leniently, not as a setting.
     let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
     let symbols = Symbols::choose(lookup.switch("ascii", args.ascii)?, locale);
@@ -287,22 +293,7 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
         0 => Err("must be at least 1".to_string()),
         n => Ok(n),
     })?;
-    let min_builds = match lookup.get("min-builds", &args.min_builds)? {
-        Some(setting) => {
-            let n = setting.parse(parse_count)?;
-            if n > window {
-                return Err(Error::Usage(format!(
-                    "{}: {n} is more than the window of {window} builds (--window), so the \
-                     history rules could never be decided",
-                    setting.origin
-                )));
-            }
-            n
-        }
-        None => lookup
-            .parsed_or_default("min-builds", &None, parse_count)?
-            .min(window),
-    };
+    let min_builds = resolve_min_builds(args, lookup, window)?;
     let build_id = lookup
         .get("build-id", &args.build_id)?
         .map(|s| s.value.trim().to_string());
@@ -339,6 +330,26 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
     };
     rules.advisory = resolve_advisory(args, lookup, &rules)?;
     Ok(rules)
+}
+
+/// `--min-builds`, at most the window: more could never be decided.
+fn resolve_min_builds(args: &Args, lookup: &Lookup, window: usize) -> Result<usize, Error> {
+    Ok(match lookup.get("min-builds", &args.min_builds)? {
+        Some(setting) => {
+            let n = setting.parse(parse_count)?;
+            if n > window {
+                return Err(Error::Usage(format!(
+                    "{}: {n} is more than the window of {window} builds (--window), so the \
+                     history rules could never be decided",
+                    setting.origin
+                )));
+            }
+            n
+        }
+        None => lookup
+            .parsed_or_default("min-builds", &None, parse_count)?
+            .min(window),
+    })
 }
 
 /// With `several` (`--job`) the job id and name are left empty: each job gets its own.

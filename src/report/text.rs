@@ -73,6 +73,29 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Sty
         None => out.push_str("target: none\n"),
     }
     explanation_lines(&mut out, &evaluation.explanation);
+    rule_lines(&mut out, evaluation, ci, now);
+    let s = &evaluation.summary;
+    let _ = writeln!(
+        out,
+        "summary: {} builds, {} finished, {} successful; {} in the window",
+        s.total, s.finished, s.successful, s.window
+    );
+    let builds = chart_builds(evaluation);
+    if !builds.is_empty() {
+        let _ = writeln!(out, "{}", chart::strip(&builds, symbols));
+    }
+    // Last, so the lines above read the same for live and saved runs.
+    if let Source::Saved(path) = source {
+        let name = path
+            .as_deref()
+            .map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
+        let _ = writeln!(out, "judging saved response {}", log_text(&name));
+    }
+    out
+}
+
+/// One line per rule; under GitLab, inside a collapsible section.
+fn rule_lines(out: &mut String, evaluation: &Evaluation, ci: Ci, now: u64) {
     let gitlab = ci == Ci::Gitlab;
     if gitlab {
         let _ = write!(
@@ -93,24 +116,6 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Sty
     if gitlab {
         let _ = write!(out, "\x1b[0Ksection_end:{now}:gate_rules\r\x1b[0K\n");
     }
-    let s = &evaluation.summary;
-    let _ = writeln!(
-        out,
-        "summary: {} builds, {} finished, {} successful; {} in the window",
-        s.total, s.finished, s.successful, s.window
-    );
-    let builds = chart_builds(evaluation);
-    if !builds.is_empty() {
-        let _ = writeln!(out, "{}", chart::strip(&builds, symbols));
-    }
-    // Last, so the lines above read the same for live and saved runs.
-    if let Source::Saved(path) = source {
-        let name = path
-            .as_deref()
-            .map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
-        let _ = writeln!(out, "judging saved response {}", log_text(&name));
-    }
-    out
 }
 
 /// The target's commit, branch and times when its details were read, and its failed phase.
