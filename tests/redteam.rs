@@ -1,0 +1,82 @@
+//! A hostile server and a careless user against the gate: each test is a defect found by
+//! attacking it, kept so that it stays fixed.
+
+mod common;
+
+use common::{Reply, Server, TOKEN, gate, gate_for, page_json, run};
+use serde_json::json;
+
+/// An IAM token the gate masks must reach the runner as it is sent: the runner
+/// percent-decodes an `::add-mask::` value, so a token with `%0A` would mask some other
+/// text and leave the real one in the clear, and `::` or `##vso[` in it would put a CI
+/// command marker into the log. Only token characters are a token.
+#[test]
+fn an_iam_token_with_characters_no_token_has_is_refused_before_it_is_masked() {
+    for hostile in ["MII%0A::warning::x", "MII##vso[task.complete]", "MII,a:b"] {
+        let token = hostile.to_string();
+        let iam = Server::start(move |_, _| {
+            Reply::json(201, "{}").with_header("X-Subject-Token", &token)
+        });
+        let api = Server::start(|_, _| Reply::ok(page_json(1, &[("b1", "Successful", 60)])));
+        let out = run(gate()
+            .args(["--endpoint", &api.url(), "--job-id", "j", "--job-name", "n"])
+            .args(["--iam-user", "u", "--iam-domain", "d", "--project-id", "p"])
+            .args(["--iam-endpoint", &iam.url(), "--annotations", "github"])
+            .env("SERVICESTAGE_IAM_PASSWORD", "fake-password-9d2e"));
+        assert_eq!(out.code, 3, "{hostile}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr
+                .contains("X-Subject-Token header that is not a token"),
+            "{hostile}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("add-mask"),
+            "{hostile}: {}",
+            out.stdout
+        );
+        assert!(api.requests().is_empty(), "{hostile}: the token was sent");
+    }
+}
+
+/// The build list and the build's details are two answers about one build: when they
+/// name different terminal states the gate cannot know which is true, so it judges
+/// neither (a `response` error), never the list's Successful over the details' Failed.
+#[test]
+fn details_that_contradict_the_listed_state_are_a_response_error() {
+    let api = Server::start(|r, _| match r.path() {
+        "/assembling/v1/builds/b1" => Reply::ok(
+            json!({"build_id": "b1", "build_state": "Failed", "commit_id": "abcdef1234"})
+                .to_string(),
+        ),
+        _ => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
+    });
+    let out = run(gate_for(&api.url()).args(["--commit", "abcdef1"]));
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(json["error"]["kind"], "response", "{json}");
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Successful") && message.contains("Failed"),
+        "{message}"
+    );
+}
+
+/// The API's counts on any page count, not only on the first: page 1 without counts and
+/// an empty page 2 that says 10 builds exist is a list cut short, never a pass on 2.
+#[test]
+fn counts_sent_only_on_a_later_page_still_make_a_short_list_inconclusive() {
+    let api = Server::start(|r, _| match r.query("page") {
+        Some("1") => Reply::ok(
+            json!({"list": [
+                {"build_id": "s0", "build_state": "Successful", "duration": 60},
+                {"build_id": "s1", "build_state": "Successful", "duration": 60}]})
+            .to_string(),
+        ),
+        _ => Reply::ok(json!({"total": 10, "finished": 10, "list": []}).to_string()),
+    });
+    let out = run(gate_for(&api.url()).args(["--min-success-rate", "80"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.rule("min-success-rate")["verdict"], "inconclusive");
+    out.assert_hides(&[TOKEN]);
+}
