@@ -80,3 +80,35 @@ fn counts_sent_only_on_a_later_page_still_make_a_short_list_inconclusive() {
     assert_eq!(out.rule("min-success-rate")["verdict"], "inconclusive");
     out.assert_hides(&[TOKEN]);
 }
+
+/// A request's signature is a credential in any case: a gateway that echoes it in upper
+/// case (hex is hex) must not get it into the log.
+#[test]
+fn a_signature_echoed_in_upper_case_is_withheld() {
+    let api = Server::start(|r, _| {
+        let authorization = r.header("Authorization").unwrap_or_default();
+        let signature = authorization.split("Signature=").nth(1).unwrap_or_default();
+        Reply::json(
+            401,
+            json!({"error_code": "APIGW.0301", "error_msg": format!(
+                "expected {}", signature.to_ascii_uppercase())})
+            .to_string(),
+        )
+    });
+    let out = run(gate()
+        .args(["--endpoint", &api.url(), "--job-id", "j", "--job-name", "n"])
+        .args(["--format", "json", "--retries", "0", "-v"])
+        .env("HUAWEICLOUD_SDK_AK", "AK-redteam-4711")
+        .env("HUAWEICLOUD_SDK_SK", "SK-redteam-secret-0815"));
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let sent = api.requests()[0]
+        .header("Authorization")
+        .unwrap()
+        .to_string();
+    let signature = sent
+        .split("Signature=")
+        .nth(1)
+        .unwrap()
+        .to_ascii_uppercase();
+    out.assert_hides(&[&signature, &signature[..16]]);
+}
