@@ -348,6 +348,10 @@ impl<'de> Deserialize<'de> for Builds {
     }
 }
 
+/// Longest build id or state the gate accepts: ids go into request paths and every
+/// report, and ServiceStage's are far shorter.
+const MAX_TEXT: usize = 256;
+
 /// The fields of a build as they arrive, checked by `into_build`. Strings are borrowed
 /// from the input where they can be, so only the id is ever copied.
 #[derive(Default)]
@@ -396,6 +400,12 @@ impl RawBuild<'_> {
                     "list[{index}].build_id contains a control character"
                 ));
             }
+            Some(id) if id.len() > MAX_TEXT => {
+                return Err(format!(
+                    "list[{index}].build_id is {} bytes long (at most {MAX_TEXT})",
+                    id.len()
+                ));
+            }
             Some(id) if !id.trim().is_empty() => id.into_owned(),
             Some(_) => return Err(format!("list[{index}].build_id is empty")),
             None => return Err(format!("list[{index}] has no build_id")),
@@ -404,6 +414,12 @@ impl RawBuild<'_> {
             Some(raw) if hides_characters(&raw) => {
                 return Err(format!(
                     "list[{index}].build_state (build {id}) contains a control character"
+                ));
+            }
+            Some(raw) if raw.len() > MAX_TEXT => {
+                return Err(format!(
+                    "list[{index}].build_state (build {id}) is {} bytes long (at most {MAX_TEXT})",
+                    raw.len()
                 ));
             }
             Some(raw) if !raw.trim().is_empty() => raw,

@@ -112,3 +112,50 @@ fn a_signature_echoed_in_upper_case_is_withheld() {
         .to_ascii_uppercase();
     out.assert_hides(&[&signature, &signature[..16]]);
 }
+
+/// A build id goes into the path of the details request: one too long for a URL made the
+/// gate blame the user (exit 2, "check --project-id") for the server's text. It is the
+/// server's malformed answer (exit 3), refused before any path is built from it.
+#[test]
+fn a_build_id_too_long_for_a_path_is_a_response_error_not_usage() {
+    let long = "b".repeat(70_000);
+    let page = page_json(1, &[(long.as_str(), "Successful", 60)]);
+    let api = Server::start(move |_, _| Reply::ok(page.clone()));
+    let out = run(gate_for(&api.url()).args(["--commit", "abcdef1"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["error"]["kind"], "response", "{}", out.stderr);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("list[0].build_id is 70000 bytes long"),
+        "{json}"
+    );
+    assert_eq!(api.requests().len(), 1);
+}
+
+/// A URL the user's own values make too long is a usage error that names those values,
+/// not `--project-id` alone.
+#[test]
+fn a_job_id_too_long_for_a_url_is_a_usage_error_naming_it() {
+    let api = Server::always(200, "{}");
+    let long = "j".repeat(70_000);
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &api.url(),
+            "--job-id",
+            &long,
+            "--job-name",
+            "n",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot be sent") && out.stderr.contains("--job-id"),
+        "{}",
+        out.stderr
+    );
+    assert!(api.requests().is_empty());
+}

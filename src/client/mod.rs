@@ -646,10 +646,12 @@ fn transport_error(
             )),
             false,
         ),
-        // A header value the credential checks let through: sending it again cannot help.
+        // A URL or header value the config checks let through (server ids are capped in
+        // length before they reach a path): sending it again cannot help.
         ureq::Error::Http(e) => (
             Error::Usage(format!(
-                "a request header cannot be sent ({e}): check --project-id"
+                "the request cannot be sent ({e}): check --endpoint, --job-id, --job-name \
+                 and --project-id"
             )),
             false,
         ),
