@@ -481,6 +481,11 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
+/// Longest duration a build may report: ten years. Anything longer is no build's, and
+/// the rules' arithmetic (a median of two, a limit in milliseconds) stays far from
+/// overflowing.
+const MAX_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 /// A duration in whole seconds, or null.
 struct Seconds(Option<u64>);
 
@@ -501,14 +506,20 @@ impl Visitor<'_> for SecondsVisitor {
         Ok(None)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        if v > MAX_SECONDS {
+            return Err(E::custom(format!(
+                "duration {v} is over ten years (at most {MAX_SECONDS} seconds)"
+            )));
+        }
         Ok(Some(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<u64>, E> {
-        u64::try_from(v).map(Some).map_err(|_| {
-            E::custom(format!(
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Err(E::custom(format!(
                 "duration {v} is negative (expected a non-negative integer of seconds)"
-            ))
-        })
+            ))),
+        }
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
         Err(E::custom(format!(

@@ -159,3 +159,27 @@ fn a_job_id_too_long_for_a_url_is_a_usage_error_naming_it() {
     );
     assert!(api.requests().is_empty());
 }
+
+/// A duration no build can have overflowed the regression rule's median (a panic in a
+/// debug build, a wrapped number in a release build). Durations are bounded where they
+/// are read.
+#[test]
+fn a_duration_no_build_can_have_is_a_response_error_not_a_panic() {
+    let huge = u64::MAX;
+    let builds: Vec<(String, &str, u64)> = (0..5)
+        .map(|i| (format!("s{i}"), "Successful", huge))
+        .collect();
+    let page = page_json(5, &common::borrowed(&builds));
+    let api = Server::start(move |_, _| Reply::ok(page.clone()));
+    let out = run(gate_for(&api.url()).args(["--max-duration-regression", "10"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let json = out.json();
+    assert_eq!(json["error"]["kind"], "response", "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is over ten years"),
+        "{json}"
+    );
+}
