@@ -183,3 +183,38 @@ fn a_duration_no_build_can_have_is_a_response_error_not_a_panic() {
         "{json}"
     );
 }
+
+/// A window larger than the gate can ever read overflowed the commit search's page count
+/// (`2 x window`, a panic) against a server that sends no `total`. It is a usage error.
+#[test]
+fn a_window_larger_than_the_gate_can_read_is_a_usage_error_not_a_panic() {
+    let api = Server::start(|r, _| match r.path() {
+        "/assembling/v1/builds/s0" => Reply::ok(
+            json!({"build_id": "s0", "build_state": "Successful", "commit_id": "abcdef1234"})
+                .to_string(),
+        ),
+        _ => Reply::ok(
+            json!({"list": [{"build_id": "s0", "build_state": "Successful", "duration": 60}]})
+                .to_string(),
+        ),
+    });
+    for window in ["9223372036854775808", "10001"] {
+        let out = run(gate_for(&api.url()).args([
+            "--window",
+            window,
+            "--commit",
+            "abcdef1",
+            "--min-success-rate",
+            "80",
+        ]));
+        assert_eq!(out.code, 2, "{window}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("--window") && out.stderr.contains("more than 10000"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(api.requests().is_empty());
+    let out = run(gate_for(&api.url()).args(["--window", "10000"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

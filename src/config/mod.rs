@@ -30,6 +30,10 @@ use crate::rules::RuleConfig;
 use env::Lookup;
 use values::*;
 
+/// Largest `--window`: with `--commit` and history rules the gate pages until twice the
+/// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
+const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub job: JobRef,
@@ -189,6 +193,11 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
     };
     let window = lookup.parsed_or_default("window", &args.window, |s| match parse_count(s)? {
         0 => Err("must be at least 1".to_string()),
+        n if n > MAX_WINDOW => Err(format!(
+            "{n} is more than {MAX_WINDOW} (a `--commit` search with history rules reads up \
+             to twice the window, and the gate reads at most {} builds)",
+            MAX_WINDOW * 2
+        )),
         n => Ok(n),
     })?;
     let min_builds = match lookup.get("min-builds", &args.min_builds)? {
