@@ -94,10 +94,15 @@ fn look_up(client: &Client, name: &str, log: &mut dyn FnMut(&str)) -> Result<Job
         return found;
     }
     // The filter left no name close enough to suggest: one more request, for the first
-    // page of the whole list. It only explains; if it fails, the first answer stands.
-    match client.job_page(None, 1, PER_PAGE, log) {
-        Ok(page) => match_job(&page.jobs, name),
-        Err(_) => found,
+    // page of the whole list. It only explains: a job of that name on it is not judged
+    // (one page of the whole list cannot tell whether the name is unique, and the
+    // filter said it is not there), and if it fails, the first answer stands.
+    match client
+        .job_page(None, 1, PER_PAGE, log)
+        .map(|page| match_job(&page.jobs, name))
+    {
+        Ok(Err(hinted)) => Err(hinted),
+        Ok(Ok(_)) | Err(_) => found,
     }
 }
 

@@ -218,3 +218,35 @@ fn a_window_larger_than_the_gate_can_read_is_a_usage_error_not_a_panic() {
     let out = run(gate_for(&api.url()).args(["--window", "10000"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// The first page of the whole job list is read only for suggestions: a job of the name
+/// there, which the filtered lookup did not return, is not judged (that page cannot show
+/// whether another job has the same name further on).
+#[test]
+fn a_job_only_the_unfiltered_list_names_is_not_judged() {
+    let api = Server::start(|r, _| match (r.path(), r.query("job_name")) {
+        ("/assembling/v1/jobs", Some(_)) => Reply::ok(json!({"total": 0, "list": []}).to_string()),
+        ("/assembling/v1/jobs", None) => Reply::ok(
+            json!({"total": 250, "list": [{"job_id": "id-9", "job_name": "web-api"}]}).to_string(),
+        ),
+        _ => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
+    });
+    let out = run(gate()
+        .args([
+            "--endpoint",
+            &api.url(),
+            "--job-name",
+            "web-api",
+            "--format",
+            "json",
+        ])
+        .env("SERVICESTAGE_TOKEN", TOKEN));
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert_eq!(out.json()["error"]["kind"], "not-found", "{}", out.stdout);
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.path() == "/assembling/v1/jobs"),
+        "a build list was fetched"
+    );
+}
