@@ -250,3 +250,26 @@ fn a_job_only_the_unfiltered_list_names_is_not_judged() {
         "a build list was fetched"
     );
 }
+
+/// A `Retry-After` longer than the time left ends the retries early; the message said
+/// "still after 2 retries" when none had been made. It says what happened.
+#[test]
+fn a_retry_the_deadline_cuts_off_is_not_reported_as_made() {
+    let api = Server::start(|_, _| {
+        Reply::json(
+            503,
+            r#"{"error_code":"SVCSTG.00100500","error_msg":"busy"}"#,
+        )
+        .with_header("Retry-After", "120")
+    });
+    let out = run(gate_for(&api.url()).args(["--wait", "3s", "--retries", "2"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert_eq!(api.requests().len(), 1);
+    let json = out.json();
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("still after 0 retries")
+            && message.contains("not retried again: waiting 1m would pass the --wait deadline"),
+        "{message}"
+    );
+}
