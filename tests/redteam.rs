@@ -273,3 +273,30 @@ fn a_retry_the_deadline_cuts_off_is_not_reported_as_made() {
         "{message}"
     );
 }
+
+/// A careless `--endpoint https://user:password@host` (or `?token=`) is a usage error that
+/// does not print the password or token back into the log.
+#[test]
+fn an_endpoint_with_a_password_or_token_in_it_is_refused_without_repeating_it() {
+    for (flag, url) in [
+        (
+            "--endpoint",
+            "https://ci-user:pa55-Word-77@servicestage.example.com",
+        ),
+        ("--endpoint", "https://ci-user:pa55-Word-77@x/?q=1"),
+        (
+            "--endpoint",
+            "https://servicestage.example.com/?token=pa55-Word-77",
+        ),
+        ("--iam-endpoint", "https://iam.example.com#pa55-Word-77"),
+    ] {
+        let out = run(gate()
+            .args(["--job-id", "j", "--job-name", "n", "--region", "cn-north-4"])
+            .args(["--iam-user", "u", "--iam-domain", "d", "--project-id", "p"])
+            .args([flag, url])
+            .env("SERVICESTAGE_IAM_PASSWORD", "fake-password-9d2e"));
+        assert_eq!(out.code, 2, "{url}: {}", out.stderr);
+        assert!(out.stderr.contains(flag), "{}", out.stderr);
+        out.assert_hides(&["pa55-Word-77"]);
+    }
+}
