@@ -34,6 +34,19 @@ use values::*;
 /// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
 const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
 
+/// A `--window`: 1 to `MAX_WINDOW` builds.
+fn parse_window(s: &str) -> Result<usize, String> {
+    match parse_count(s)? {
+        0 => Err("must be at least 1".to_string()),
+        n if n > MAX_WINDOW => Err(format!(
+            "{n} is more than {MAX_WINDOW} (a `--commit` search with history rules reads up \
+             to twice the window, and the gate reads at most {} builds)",
+            MAX_WINDOW * 2
+        )),
+        n => Ok(n),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub job: JobRef,
@@ -191,15 +204,7 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
         let values: Vec<&str> = args.require_state.iter().map(String::as_str).collect();
         parse_states(&values).map_err(|why| Error::Usage(format!("--require-state: {why}")))?
     };
-    let window = lookup.parsed_or_default("window", &args.window, |s| match parse_count(s)? {
-        0 => Err("must be at least 1".to_string()),
-        n if n > MAX_WINDOW => Err(format!(
-            "{n} is more than {MAX_WINDOW} (a `--commit` search with history rules reads up \
-             to twice the window, and the gate reads at most {} builds)",
-            MAX_WINDOW * 2
-        )),
-        n => Ok(n),
-    })?;
+    let window = lookup.parsed_or_default("window", &args.window, parse_window)?;
     let min_builds = match lookup.get("min-builds", &args.min_builds)? {
         Some(setting) => {
             let n = setting.parse(parse_count)?;
