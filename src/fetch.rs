@@ -118,10 +118,15 @@ fn look_up(client: &Client, name: &str, log: &mut dyn FnMut(&str)) -> Result<Job
         return found;
     }
     // The filter left no name close enough to suggest: one more request, for the first
-    // page of the whole list. It only explains; if it fails, the first answer stands.
-    match client.job_page(None, 1, PER_PAGE, log) {
-        Ok(page) => match_job(&page.jobs, name),
-        Err(_) => found,
+    // page of the whole list. It only explains: a job of that name on it is not judged
+    // (one page of the whole list cannot tell whether the name is unique, and the
+    // filter said it is not there), and if it fails, the first answer stands.
+    match client
+        .job_page(None, 1, PER_PAGE, log)
+        .map(|page| match_job(&page.jobs, name))
+    {
+        Ok(Err(hinted)) => Err(hinted),
+        Ok(Ok(_)) | Err(_) => found,
     }
 }
 
@@ -223,13 +228,26 @@ impl DetailsCache {
         if let Some(kept) = self.0.get(&build.id)
             && (kept.state.is_some() || !build.is_finished())
         {
-            return Ok(kept.clone());
+            return agreeing(build, kept.clone());
         }
         let details = client.build_details(&build.id, log)?;
         if details.commit.is_some() {
             self.0.insert(build.id.clone(), details.clone());
         }
-        Ok(details)
+        agreeing(build, details)
+    }
+}
+
+/// The details, when they agree with the list on how the build ended. Two answers about
+/// one build that name different end states leave the gate unable to know which is true
+/// (a build never changes its end state), so neither is judged.
+fn agreeing(build: &Build, details: BuildDetails) -> Result<BuildDetails, Error> {
+    match (build.state(), details.state) {
+        (Some(listed), Some(detailed)) if listed != detailed => Err(Error::Response(format!(
+            "build {} is {listed} in the build list but {detailed} in its details",
+            build.id
+        ))),
+        _ => Ok(details),
     }
 }
 
@@ -301,13 +319,17 @@ impl Seen {
     }
 }
 
-/// Adds a page's builds not seen before; the first page also gives the API's counts.
-/// Returns whether the page brought anything new. An id listed again with other fields
-/// is a `response` error: the gate cannot know which of the two is true.
+/// Adds a page's builds not seen before, and the API's counts: the largest each page
+/// gave, so that counts a later page sends still reveal a list cut short. Returns whether
+/// the page brought anything new. An id listed again with other fields is a `response`
+/// error: the gate cannot know which of the two is true.
 fn absorb(history: &mut History, seen: &mut Seen, page: Page) -> Result<bool, Error> {
-    if seen.0.is_empty() {
-        (history.total, history.finished, history.successful) =
-            (page.total, page.finished, page.successful);
+    for (count, sent) in [
+        (&mut history.total, page.total),
+        (&mut history.finished, page.finished),
+        (&mut history.successful, page.successful),
+    ] {
+        *count = (*count).max(sent);
     }
     let before = history.builds.len();
     seen.0.reserve(page.builds.len());

@@ -234,13 +234,17 @@ pub fn github_id_token_request(
     }
 }
 
-/// A token as it may go into a header: visible ASCII only (no spaces, no control
-/// characters, so no header injection), not empty, not over IAM's cap.
+/// A token as it may go into a header and an `::add-mask::` line: base64, base64url and
+/// JWT characters only (IAM and ID tokens use no others), not empty, not over IAM's cap.
+/// No space or control character (header injection), no `%` (the runner decodes it, so
+/// the mask would miss the token), no `:`, `#`, `[` (CI command markers).
 fn token_value(text: &str) -> Option<&str> {
     let text = text.trim();
     let valid = !text.is_empty()
         && text.len() <= MAX_TOKEN_LEN
-        && text.bytes().all(|b| b.is_ascii_graphic());
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_' | b'.')
+        });
     valid.then_some(text)
 }
 
@@ -291,7 +295,7 @@ pub fn id_token_from_file(text: &str, path: &str) -> Result<Secret, Error> {
         .ok_or_else(|| {
             Error::Usage(format!(
                 "HUAWEICLOUD_SDK_ID_TOKEN_FILE: {path:?} does not hold an ID token (one line \
-                 of visible ASCII, e.g. a JWT)"
+                 of base64 or JWT characters, e.g. a JWT)"
             ))
         })
 }
@@ -942,6 +946,8 @@ mod tests {
             (201, Some(""), "not a token"),
             (201, Some("MII\u{1b}[31m"), "not a token"),
             (201, Some("two words"), "not a token"),
+            (201, Some("MII%0A::warning::x"), "not a token"),
+            (201, Some("MII##vso[x]"), "not a token"),
             (201, Some(long.as_str()), "not a token"),
             (204, Some("MII"), "HTTP 204, not 201 Created"),
         ];

@@ -348,6 +348,10 @@ impl<'de> Deserialize<'de> for Builds {
     }
 }
 
+/// Longest build id or state the gate accepts: ids go into request paths and every
+/// report, and ServiceStage's are far shorter.
+const MAX_TEXT: usize = 256;
+
 /// The fields of a build as they arrive, checked by `into_build`. Strings are borrowed
 /// from the input where they can be, so only the id is ever copied.
 #[derive(Default)]
@@ -396,6 +400,12 @@ impl RawBuild<'_> {
                     "list[{index}].build_id contains a control character"
                 ));
             }
+            Some(id) if id.len() > MAX_TEXT => {
+                return Err(format!(
+                    "list[{index}].build_id is {} bytes long (at most {MAX_TEXT})",
+                    id.len()
+                ));
+            }
             Some(id) if !id.trim().is_empty() => id.into_owned(),
             Some(_) => return Err(format!("list[{index}].build_id is empty")),
             None => return Err(format!("list[{index}] has no build_id")),
@@ -404,6 +414,12 @@ impl RawBuild<'_> {
             Some(raw) if hides_characters(&raw) => {
                 return Err(format!(
                     "list[{index}].build_state (build {id}) contains a control character"
+                ));
+            }
+            Some(raw) if raw.len() > MAX_TEXT => {
+                return Err(format!(
+                    "list[{index}].build_state (build {id}) is {} bytes long (at most {MAX_TEXT})",
+                    raw.len()
                 ));
             }
             Some(raw) if !raw.trim().is_empty() => raw,
@@ -465,6 +481,11 @@ impl<'de> Deserialize<'de> for Text<'de> {
     }
 }
 
+/// Longest duration a build may report: ten years. Anything longer is no build's, and
+/// the rules' arithmetic (a median of two, a limit in milliseconds) stays far from
+/// overflowing.
+const MAX_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
 /// A duration in whole seconds, or null.
 struct Seconds(Option<u64>);
 
@@ -485,14 +506,20 @@ impl Visitor<'_> for SecondsVisitor {
         Ok(None)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        if v > MAX_SECONDS {
+            return Err(E::custom(format!(
+                "duration {v} is over ten years (at most {MAX_SECONDS} seconds)"
+            )));
+        }
         Ok(Some(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<u64>, E> {
-        u64::try_from(v).map(Some).map_err(|_| {
-            E::custom(format!(
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Err(E::custom(format!(
                 "duration {v} is negative (expected a non-negative integer of seconds)"
-            ))
-        })
+            ))),
+        }
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<u64>, E> {
         Err(E::custom(format!(

@@ -625,7 +625,7 @@ fn gitlab_gets_a_collapsible_rule_section() {
 fn junit_parses_back_with_hostile_text() {
     let dir = tempdir("junit-parse");
     let path = dir.join("gate.xml");
-    let body = r#"{"list":[{"build_id":"<b&\"1'>]]>","build_state":"Failed","duration":5},
+    let body = r#"{"list":[{"build_id":"<b&\"1'>]]>##vso[x]::","build_state":"Failed","duration":5},
                           {"build_id":"b0","build_state":"Building"}]}"#;
     let out = run_with_stdin(
         gate().args([
@@ -689,8 +689,9 @@ fn junit_parses_back_with_hostile_text() {
         .unwrap();
     assert_eq!(
         failure.attribute("message"),
-        Some("build <b&\"1'>]]> is Failed, expected Successful")
+        Some("build <b&\"1'>]]>##vso[x]:: is Failed, expected Successful")
     );
+    assert!(!xml.contains("##") && !xml.contains("::"), "{xml}");
 }
 
 #[test]

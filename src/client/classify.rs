@@ -27,6 +27,7 @@ pub struct Response<'r> {
 /// What is known beyond the response: for advice, and for recognising credentials.
 pub struct Context<'c> {
     pub signed: bool,
+    /// Retries made before this answer: "still after N retries" when it is the last.
     pub retries: u32,
     pub secrets: &'c Secrets,
     pub now: SystemTime,

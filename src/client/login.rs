@@ -282,7 +282,7 @@ impl Client<'_> {
             body: request.body.as_deref().unwrap_or_default().as_bytes(),
             login: true,
         };
-        self.with_retries(log, |log| {
+        self.with_retries(log, |_, log| {
             let secrets = self.secrets.borrow().clone();
             let received = self.exchange(&outgoing, &secrets, log)?;
             login_answer(received, step, &secrets)

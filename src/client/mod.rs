@@ -244,8 +244,10 @@ impl<'a> Client<'a> {
     /// With a login, a 401 saying the token expired gets one new login and one repeat.
     pub fn send(&self, request: &Request, log: &mut dyn FnMut(&str)) -> Result<Vec<u8>, Error> {
         let token = self.login_token(log)?;
-        let failure = match self.with_retries(log, |log| self.attempt(request, token.as_ref(), log))
-        {
+        let first = |retried, log: &mut dyn FnMut(&str)| {
+            self.attempt(request, token.as_ref(), retried, log)
+        };
+        let failure = match self.with_retries(log, first) {
             Ok(body) => return Ok(body),
             Err(failure) => failure,
         };
@@ -255,20 +257,23 @@ impl<'a> Client<'a> {
         let Some(fresh) = self.renew(stale, log)? else {
             return Err(failure.error);
         };
-        self.with_retries(log, |log| self.attempt(request, Some(&fresh), log))
-            .map_err(|failure| failure.error)
+        self.with_retries(log, |retried, log| {
+            self.attempt(request, Some(&fresh), retried, log)
+        })
+        .map_err(|failure| failure.error)
     }
 
-    /// Tries `once` until it succeeds, retrying what `Retry::After` allows within
-    /// `--retries` and the deadline; the last failure otherwise.
+    /// Tries `once` (told how many retries came before it) until it succeeds, retrying
+    /// what `Retry::After` allows within `--retries` and the deadline; the last failure
+    /// otherwise, saying so when the deadline, not `--retries`, ended the retries.
     fn with_retries<T>(
         &self,
         log: &mut dyn FnMut(&str),
-        mut once: impl FnMut(&mut dyn FnMut(&str)) -> Result<T, Failure>,
+        mut once: impl FnMut(u32, &mut dyn FnMut(&str)) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
         let mut attempt = 0;
         loop {
-            let failure = match once(log) {
+            let mut failure = match once(attempt, log) {
                 Ok(done) => return Ok(done),
                 Err(failure) => failure,
             };
@@ -279,7 +284,17 @@ impl<'a> Client<'a> {
                 }
                 Retry::Never | Retry::Renew => return Err(failure),
             };
-            if attempt >= self.api.retries || delay >= self.deadline.left() {
+            if attempt >= self.api.retries {
+                return Err(failure);
+            }
+            if delay >= self.deadline.left() {
+                if let Error::Http(http) = &mut failure.error {
+                    http.message.push_str(&format!(
+                        "; not retried again: waiting {} would pass {}",
+                        humantime::format_duration(Duration::from_secs(delay.as_secs())),
+                        self.deadline.what
+                    ));
+                }
                 return Err(failure);
             }
             attempt += 1;
@@ -295,10 +310,12 @@ impl<'a> Client<'a> {
         }
     }
 
+    /// One try of `request`; `retried` is how many tries came before it.
     fn attempt(
         &self,
         request: &Request,
         token: Option<&Secret>,
+        retried: u32,
         log: &mut dyn FnMut(&str),
     ) -> Result<Vec<u8>, Failure> {
         let path = format!("{}{}", self.api.endpoint.base_path, request.path);
@@ -330,7 +347,7 @@ impl<'a> Client<'a> {
         let received = self.exchange(&outgoing, &secrets, log)?;
         let context = Context {
             signed: matches!(self.credentials, Credentials::AccessKey { .. }),
-            retries: self.api.retries,
+            retries: retried,
             secrets: &secrets,
             now: SystemTime::now(),
         };
@@ -648,10 +665,12 @@ fn transport_error(
             )),
             false,
         ),
-        // A header value the credential checks let through: sending it again cannot help.
+        // A URL or header value the config checks let through (server ids are capped in
+        // length before they reach a path): sending it again cannot help.
         ureq::Error::Http(e) => (
             Error::Usage(format!(
-                "a request header cannot be sent ({e}): check --project-id"
+                "the request cannot be sent ({e}): check --endpoint, --job-id, --job-name \
+                 and --project-id"
             )),
             false,
         ),

@@ -31,7 +31,8 @@ impl Secrets {
         secrets
     }
 
-    /// Adds a credential: itself and its base64 forms in both alphabets.
+    /// Adds a credential: itself, in upper and lower case (a hex signature is the same
+    /// credential in either), and its base64 forms in both alphabets.
     pub fn add(&mut self, value: &str) {
         let value = value.as_bytes();
         if value.is_empty() {
@@ -41,6 +42,11 @@ impl Secrets {
             self.filter = vec![0; FILTER_BITS / 64];
         }
         let mut forms = vec![value.to_vec()];
+        for folded in [value.to_ascii_uppercase(), value.to_ascii_lowercase()] {
+            if !forms.contains(&folded) {
+                forms.push(folded);
+            }
+        }
         forms.extend(base64_forms(value));
         for form in forms.into_iter().filter(|f| !f.is_empty()) {
             if form.len() < GRAM {
@@ -243,6 +249,9 @@ mod tests {
             "dG9rLVNFQ1JFVC00ZjFkOWE3Yw".to_string(),
             "b2stU0VDUkVULTRmMWQ5YTdj".to_string(),
             "xx AKSHORT yy".to_string(),
+            "xx akshort yy".to_string(),
+            "TOK-SECRET-4F1D9A7C".to_string(),
+            "id-secret-4f1d9a".to_string(),
         ];
         for text in hidden {
             assert!(secrets.found_in(text.as_bytes()), "{text}");

@@ -27,13 +27,23 @@ impl Endpoint {
         } else {
             return Err(format!("{url:?} is not an http:// or https:// URL"));
         };
-        if rest.contains(['?', '#']) {
-            return Err(format!("{url:?} must not have a query or fragment"));
+        // Neither error repeats what may be a password or a token: user information is
+        // not shown at all, and a query or fragment is cut off.
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if rest[..authority_end].contains('@') {
+            return Err(
+                "the URL must not carry user information (user:password@); it is not \
+                        shown here, as it may hold a password"
+                    .to_string(),
+            );
+        }
+        if let Some(cut) = rest.find(['?', '#']) {
+            let shown = &url[..url.len() - rest.len() + cut];
+            return Err(format!(
+                "{shown:?} must not have a query or fragment (not shown here)"
+            ));
         }
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if authority.contains('@') {
-            return Err(format!("{url:?} must not carry user information"));
-        }
         let (host, port) = split_host_port(authority)
             .ok_or_else(|| format!("{url:?} has an invalid host or port"))?;
         if path.chars().any(|c| c.is_whitespace() || c.is_control()) {

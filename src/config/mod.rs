@@ -31,6 +31,23 @@ use crate::rules::{self, RuleConfig};
 use env::Lookup;
 use values::*;
 
+/// Largest `--window`: with `--commit` and history rules the gate pages until twice the
+/// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
+const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
+
+/// A `--window`: 1 to `MAX_WINDOW` builds.
+fn parse_window(s: &str) -> Result<usize, String> {
+    match parse_count(s)? {
+        0 => Err("must be at least 1".to_string()),
+        n if n > MAX_WINDOW => Err(format!(
+            "{n} is more than {MAX_WINDOW} (a `--commit` search with history rules reads up \
+             to twice the window, and the gate reads at most {} builds)",
+            MAX_WINDOW * 2
+        )),
+        n => Ok(n),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub job: JobRef,
@@ -289,10 +306,7 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
         let values: Vec<&str> = args.require_state.iter().map(String::as_str).collect();
         parse_states(&values).map_err(|why| Error::Usage(format!("--require-state: {why}")))?
     };
-    let window = lookup.parsed_or_default("window", &args.window, |s| match parse_count(s)? {
-        0 => Err("must be at least 1".to_string()),
-        n => Ok(n),
-    })?;
+    let window = lookup.parsed_or_default("window", &args.window, parse_window)?;
     let min_builds = resolve_min_builds(args, lookup, window)?;
     let build_id = lookup
         .get("build-id", &args.build_id)?

@@ -402,6 +402,11 @@ fn usage_errors_name_the_flag_or_variable() {
                 "must not carry user information",
             ),
             (
+                &["--endpoint", "https://x/?token=hidden-value"],
+                &[TOKEN],
+                "--endpoint: \"https://x/\" must not have a query or fragment (not shown here)",
+            ),
+            (
                 &["--endpoint", "https://x:99999"],
                 &[TOKEN],
                 "invalid host or port",

@@ -8,9 +8,9 @@ mod object;
 pub mod region;
 
 /// Why a server string may not reach any output: it must not carry a control character
-/// or anything a CI runner reads as a command (`::`, `##vso[`, `##[`).
+/// (or any character the model refuses in ids: line separators, bidi overrides) or anything a CI runner reads as a command (`::`, `##vso[`, `##[`).
 fn unsafe_text(text: &str) -> Option<&'static str> {
-    if text.chars().any(char::is_control) {
+    if text.chars().any(crate::report::escape::is_hidden) {
         return Some("contains a control character");
     }
     let lower = text.to_ascii_lowercase();
@@ -65,6 +65,8 @@ mod tests {
             ("a\nb", Some("control character")),
             ("a\u{7f}", Some("control character")),
             ("a\u{85}b", Some("control character")),
+            ("ma\u{202e}in", Some("control character")),
+            ("a\u{2028}b", Some("control character")),
             (
                 "x ##vso[task.complete result=Succeeded]",
                 Some("CI command marker"),

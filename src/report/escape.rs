@@ -136,7 +136,8 @@ pub fn markdown_code(s: &str) -> String {
 /// XML character data or an attribute value: markup characters as entities, whitespace
 /// that attribute normalisation would eat as character references, and characters XML
 /// 1.0 cannot hold (most C0 controls, U+FFFE, U+FFFF) or should not (C1, DEL) replaced
-/// by U+FFFD.
+/// by U+FFFD. The second `#` of `##` and `:` of `::` are character references, so a
+/// report printed into a CI log holds no command while its parsed text is unchanged.
 pub fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -151,6 +152,8 @@ pub fn xml(s: &str) -> String {
             '\r' => out.push_str("&#13;"),
             '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c if c.is_control() => out.push('\u{FFFD}'),
+            '#' if out.ends_with('#') => out.push_str("&#35;"),
+            ':' if out.ends_with(':') => out.push_str("&#58;"),
             c => out.push(c),
         }
     }
@@ -334,9 +337,17 @@ mod tests {
             ),
             ("\u{FFFE}\u{FFFF}", "\u{FFFD}\u{FFFD}"),
             ("]]> é", "]]&gt; é"),
+            ("##vso[x] a::b ###", "#&#35;vso[x] a:&#58;b #&#35;#"),
         ];
         for (input, expected) in cases {
             assert_eq!(xml(input), expected, "{input:?}");
+        }
+        for input in HOSTILE {
+            let out = xml(input);
+            assert!(
+                !out.contains("##") && !out.contains("::"),
+                "{input:?} -> {out:?}"
+            );
         }
     }
 
