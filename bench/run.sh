@@ -5,7 +5,8 @@
 #   2. judging a saved response with --input and every history rule on (--window = builds),
 #      against `jq` doing the simplest check on the same file, for 100, 1,000 and 10,000 builds,
 #      with the gate's peak RSS;
-#   3. a far region: the fake over TLS with 50 ms before each response; per job the wall time
+#   3. a far region: the fake over TLS with 50 ms before each response, for one page, three
+#      pages, and a job found by name with its commit's build and failed phase; per job the wall time
 #      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
 #      ratio to the floor (requests x latency);
 #   4. the action's install step: prebuilt (download from a loopback release server, checksum,
