@@ -5,6 +5,7 @@
 mod classify;
 mod files;
 mod login;
+mod pem;
 mod secrets;
 
 use std::cell::{Cell, RefCell};
@@ -13,7 +14,7 @@ use std::io::Read;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, Method};
-use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use ureq::{AsSendBody, Body};
 
 use crate::config::{Api, Credentials, Scheme, Secret};
@@ -809,22 +810,15 @@ fn root_certs(api: &Api) -> Result<RootCerts, Error> {
         let name = "--ca-cert or SSL_CERT_FILE";
         let usage = |why: String| Error::Usage(format!("{name}: {}: {why}", path.display()));
         let pem = files::read_capped(path, files::MAX_CA_FILE, name)?;
-        let mut found = false;
-        for item in ureq::tls::parse_pem(&pem) {
-            match item {
-                Ok(PemItem::Certificate(cert)) => {
-                    found = true;
-                    let der = cert.der();
-                    if by_tail.get(signature_tail(der)) != Some(&der) {
-                        certs.push(cert);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => return Err(usage(format!("not a PEM certificate bundle ({e})"))),
-            }
-        }
-        if !found {
+        let found = pem::certificates(&pem)
+            .map_err(|why| usage(format!("not a PEM certificate bundle ({why})")))?;
+        if found.is_empty() {
             return Err(usage("holds no PEM certificate".to_string()));
+        }
+        for der in found {
+            if by_tail.get(signature_tail(&der)) != Some(&der.as_slice()) {
+                certs.push(Certificate::from_der(&der).to_owned());
+            }
         }
     }
     Ok(RootCerts::from(certs))
@@ -834,6 +828,7 @@ fn root_certs(api: &Api) -> Result<RootCerts, Error> {
 fn signature_tail(der: &[u8]) -> &[u8] {
     &der[der.len().saturating_sub(32)..]
 }
+
 /// Exponential backoff from at least `floor`, with up to 25% jitter, so that many gates do
 /// not retry in step.
 fn backoff(attempt: u32, floor: Duration) -> Duration {
@@ -1110,5 +1105,22 @@ mod tests {
             panic!("expected specific roots");
         };
         assert_eq!(certs.len(), built_in.len() + 1);
+    }
+
+    #[test]
+    fn the_pem_reader_reads_what_ureqs_reads() {
+        let built_in = webpki_root_certs::TLS_SERVER_ROOT_CERTS;
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ca.pem");
+        let mut bundle: String = built_in.iter().map(|der| pem(der)).collect();
+        bundle.push_str(&std::fs::read_to_string(fixture).unwrap());
+        let ours = super::pem::certificates(bundle.as_bytes()).unwrap();
+        let ureqs: Vec<Vec<u8>> = ureq::tls::parse_pem(bundle.as_bytes())
+            .map(|item| match item.unwrap() {
+                ureq::tls::PemItem::Certificate(cert) => cert.der().to_vec(),
+                _ => panic!("only certificates in this bundle"),
+            })
+            .collect();
+        assert_eq!(ours.len(), built_in.len() + 1);
+        assert!(ours == ureqs, "the two readers differ");
     }
 }
