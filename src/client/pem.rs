@@ -5,87 +5,104 @@
 
 /// The DER of each `CERTIFICATE` section, in order. Text outside sections (a bundle's
 /// comments) and sections of other kinds are skipped; a section that does not end, or a
-/// certificate that is not base64, is an error saying where.
+/// certificate that is not base64, is an error.
 pub fn certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    const BEGIN: &[u8] = b"-----BEGIN ";
     let mut found = Vec::new();
-    // The open section's label, and its base64 so far.
-    let mut open: Option<(&[u8], Vec<u8>)> = None;
-    for (index, raw) in pem.split(|&b| b == b'\n').enumerate() {
-        let line = raw.trim_ascii();
-        let number = index + 1;
-        if let Some(label) = marker(line, b"-----BEGIN ") {
-            if let Some((open_label, _)) = open {
-                let open_label = String::from_utf8_lossy(open_label);
-                return Err(format!(
-                    "line {number}: a section starts inside {open_label}"
-                ));
-            }
-            open = Some((label, Vec::new()));
-        } else if let Some(label) = marker(line, b"-----END ") {
-            match open.take() {
-                Some((open_label, base64)) if open_label == label => {
-                    if label == b"CERTIFICATE" {
-                        let der = decode_base64(&base64).map_err(|why| {
-                            format!("the certificate ending on line {number}: {why}")
-                        })?;
-                        found.push(der);
-                    }
+    let mut rest = pem;
+    while let Some(start) = find(rest, BEGIN) {
+        let after = &rest[start + BEGIN.len()..];
+        let label_end = find(after, b"-----").ok_or("a BEGIN line does not end")?;
+        let label = &after[..label_end];
+        let end = [b"-----END ", label, b"-----"].concat();
+        let body = &after[label_end + 5..];
+        // A certificate's base64 is decoded up to the first `-`; other sections are skipped.
+        let body_end = if label == b"CERTIFICATE" {
+            let (der, used) = decode_base64(body)
+                .map_err(|why| format!("certificate {}: {why}", found.len() + 1))?;
+            found.push(der);
+            Some(used)
+        } else {
+            find(body, b"-----")
+        };
+        let body_end = body_end
+            .filter(|&at| body[at..].starts_with(&end))
+            .ok_or_else(|| {
+                let label = String::from_utf8_lossy(label);
+                format!("a {label} section does not end with its END line")
+            })?;
+        rest = &body[body_end + end.len()..];
+    }
+    Ok(found)
+}
+
+/// Where `needle` first starts in `haystack`: a scan for its first byte, then a compare.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = haystack[from..].iter().position(|&b| b == needle[0]) {
+        if haystack[from + at..].starts_with(needle) {
+            return Some(from + at);
+        }
+        from += at + 1;
+    }
+    None
+}
+
+/// Standard base64 with `=` padding, over lines (whitespace is skipped), up to the first
+/// `-`: the bytes, and where the `-` is (the text's end if there is none).
+fn decode_base64(text: &[u8]) -> Result<(Vec<u8>, usize), String> {
+    let mut der = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut bits, mut held, mut sextets, mut padding) = (0u32, 0u32, 0usize, 0usize);
+    let mut end = text.len();
+    for (at, &character) in text.iter().enumerate() {
+        match SEXTETS[usize::from(character)] {
+            six @ 0..64 if padding == 0 => {
+                bits = bits << 6 | u32::from(six);
+                held += 6;
+                sextets += 1;
+                if held >= 8 {
+                    held -= 8;
+                    der.push((bits >> held) as u8);
                 }
-                _ => return Err(format!("line {number}: an END with no matching BEGIN")),
             }
-        } else if let Some((_, base64)) = open.as_mut() {
-            base64.extend_from_slice(line);
+            WHITESPACE => {}
+            PAD => padding += 1,
+            DASH => {
+                end = at;
+                break;
+            }
+            _ => {
+                return Err(format!("{:?} is not base64 here", char::from(character)));
+            }
         }
     }
-    match open {
-        Some((label, _)) => Err(format!(
-            "a {} section does not end",
-            String::from_utf8_lossy(label)
-        )),
-        None => Ok(found),
-    }
-}
-
-/// The label of a `-----BEGIN LABEL-----` or `-----END LABEL-----` line.
-fn marker<'a>(line: &'a [u8], start: &[u8]) -> Option<&'a [u8]> {
-    line.strip_prefix(start)?.strip_suffix(b"-----")
-}
-
-/// Standard base64 with `=` padding; whitespace inside a line is not base64.
-fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
-    let unpadded = text
-        .strip_suffix(b"==")
-        .or_else(|| text.strip_suffix(b"="))
-        .unwrap_or(text);
-    if !text.len().is_multiple_of(4) {
+    if padding > 2 || !(sextets + padding).is_multiple_of(4) {
         return Err("its base64 has a wrong length or padding".to_string());
     }
-    let mut der = Vec::with_capacity(unpadded.len() / 4 * 3 + 2);
-    for group in unpadded.chunks(4) {
-        let mut word = 0u32;
-        for &character in group {
-            let six = sextet(character)
-                .ok_or_else(|| format!("{:?} is not a base64 character", char::from(character)))?;
-            word = word << 6 | u32::from(six);
-        }
-        // A short last group carries 1 or 2 bytes in its top bits.
-        word <<= 6 * (4 - group.len() as u32);
-        let bytes = word.to_be_bytes();
-        der.extend_from_slice(&bytes[1..group.len()]);
-    }
-    Ok(der)
+    Ok((der, end))
 }
 
-fn sextet(character: u8) -> Option<u8> {
-    match character {
-        b'A'..=b'Z' => Some(character - b'A'),
-        b'a'..=b'z' => Some(character - b'a' + 26),
-        b'0'..=b'9' => Some(character - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+const WHITESPACE: u8 = 0x40;
+const PAD: u8 = 0x41;
+const DASH: u8 = 0x42;
+
+/// Each byte's base64 value, `WHITESPACE`, `PAD`, `DASH`, or 0xff for anything else.
+const SEXTETS: [u8; 256] = {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut table = [0xff; 256];
+    let mut value = 0;
+    while value < 64 {
+        table[alphabet[value] as usize] = value as u8;
+        value += 1;
     }
-}
+    table[b' ' as usize] = WHITESPACE;
+    table[b'\t' as usize] = WHITESPACE;
+    table[b'\r' as usize] = WHITESPACE;
+    table[b'\n' as usize] = WHITESPACE;
+    table[b'=' as usize] = PAD;
+    table[b'-' as usize] = DASH;
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -104,15 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_bundle_says_where() {
+    fn a_broken_bundle_is_refused() {
         let cases: [(&[u8], &str); 6] = [
             (
                 b"-----BEGIN CERTIFICATE-----\nAAEC\n",
-                "a CERTIFICATE section does not end",
+                "a CERTIFICATE section does not end with its END line",
             ),
             (
                 b"-----BEGIN CERTIFICATE-----\nAA*C\n-----END CERTIFICATE-----\n",
-                "the certificate ending on line 3: '*' is not a base64 character",
+                "certificate 1: '*' is not base64 here",
             ),
             (
                 b"-----BEGIN CERTIFICATE-----\nAAE\n-----END CERTIFICATE-----\n",
@@ -120,15 +137,15 @@ mod tests {
             ),
             (
                 b"-----BEGIN CERTIFICATE-----\nA===\n-----END CERTIFICATE-----\n",
-                "'=' is not a base64 character",
+                "wrong length or padding",
+            ),
+            (
+                b"-----BEGIN CERTIFICATE-----\nAA==AAAA\n-----END CERTIFICATE-----\n",
+                "'A' is not base64 here",
             ),
             (
                 b"-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n",
-                "line 2: a section starts inside CERTIFICATE",
-            ),
-            (
-                b"-----END CERTIFICATE-----\n",
-                "line 1: an END with no matching BEGIN",
+                "does not end with its END line",
             ),
         ];
         for (pem, expected) in cases {
