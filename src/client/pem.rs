@@ -51,7 +51,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Standard base64 with `=` padding, over lines (whitespace is skipped), up to the first
 /// `-`: the bytes, and where the `-` is (the text's end if there is none).
 fn decode_base64(text: &[u8]) -> Result<(Vec<u8>, usize), String> {
-    let mut der = Vec::with_capacity(text.len() / 4 * 3);
+    // `text` runs to the end of the file; a certificate is rarely over 2 KB. (Sized from
+    // the whole text, each certificate was an mmap and a munmap in musl.)
+    let mut der = Vec::with_capacity(2048);
     let (mut bits, mut held, mut sextets, mut padding) = (0u32, 0u32, 0usize, 0usize);
     let mut end = text.len();
     for (at, &character) in text.iter().enumerate() {
