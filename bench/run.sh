@@ -5,7 +5,8 @@
 #   2. judging a saved response with --input and every history rule on (--window = builds),
 #      against `jq` doing the simplest check on the same file, for 100, 1,000 and 10,000 builds,
 #      with the gate's peak RSS;
-#   3. a far region: the fake over TLS with 50 ms before each response; per job the wall time
+#   3. a far region: the fake over TLS with 50 ms before each response, for one page, three
+#      pages, and a job found by name with its commit's build and failed phase; per job the wall time
 #      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
 #      ratio to the floor (requests x latency); and 5 jobs in one gate (--job) against one;
 #   4. the action's install step: prebuilt (download from a loopback release server, checksum,
@@ -101,6 +102,7 @@ start_server far --builds 1000 --tls --latency "${latency_ms}ms" --jobs job-1,jo
 far="$(cat "$work/far.url")"
 stats() { curl -s --cacert tests/fixtures/ca.pem "$far/_stats"; }
 far_rows=()
+hyperfine_flags=()
 # far_case NAME GATE-ARGS...: one row of the far-region table; the fake's counters, read
 # before and after, give each job's requests, connections and handshakes.
 far_case() {
@@ -109,7 +111,7 @@ far_case() {
   before="$(stats)"
   # Without SSL_CERT_FILE, as on GitHub's runners: the gate adds that file's CAs to its roots,
   # and this machine's bundle is 200 KB of PEM to decode per job.
-  env -u SSL_CERT_FILE hyperfine --shell=none --warmup 2 --runs "$far_runs" --style basic --export-json "$work/far.json" \
+  env -u SSL_CERT_FILE hyperfine --shell=none "${hyperfine_flags[@]}" --warmup 2 --runs "$far_runs" --style basic --export-json "$work/far.json" \
     --command-name "$name" "$gate --endpoint $far --ca-cert tests/fixtures/ca.pem $*"
   after="$(stats)"
   local per_job wall floor
@@ -123,10 +125,6 @@ far_case() {
 }
 far_case "one job judged (one page)" --job-id job-1 --job-name build-1
 far_case "window of 250 (three pages)" --job-id job-1 --job-name build-1 --window 250 --min-success-rate 50
-# PENDING (name lookup, commit match, failure phases): add the job-list, details and phases
-# endpoints to route() in examples/fake-servicestage.rs, then
-#   far_case "lookup + commit + phases" --job-name build-1 <commit and phases flags>
-far_rows+=("| lookup + commit + phases | pending: needs name lookup, commit match and failure phases | | | | | |")
 # Several jobs in one gate: each job looks its id up (one job-list request) and reads one
 # page, in parallel; the floor counts requests as if sent one after another, so a ratio
 # under 1 means they overlapped. The target is 5 jobs within 1.5x the wall of one.
@@ -134,6 +132,23 @@ far_case "one job by name (lookup + one page)" --job job-1
 one_job=$(median "$work/far.json" "one job by name (lookup + one page)")
 far_case "5 jobs in one gate" --job job-1 --job job-2 --job job-3 --job job-4 --job job-5
 five_jobs=$(median "$work/far.json" "5 jobs in one gate")
+# The job by name (the job list), the build of a commit (list, then details newest first
+# until the commit matches) and the phase that failed it: examples/commits.json's b3.
+start_server far-commits --fixture examples/commits.json --tls --latency "${latency_ms}ms"
+far="$(cat "$work/far-commits.url")"
+lookup=(--job-name web-api --commit 3f5e0c6)
+# The verdict is "fail" (exit 1) by design: check it once, then let hyperfine accept it.
+set +e
+verdict="$(env -u SSL_CERT_FILE "$gate" --endpoint "$far" --ca-cert tests/fixtures/ca.pem "${lookup[@]}" 2>&1)"
+code=$?
+set -e
+if [ "$code" != 1 ] || ! grep -q "failed in phase Build" <<<"$verdict"; then
+  echo "lookup case: expected exit 1 naming phase Build, got $code: $verdict" >&2
+  exit 1
+fi
+hyperfine_flags=(--ignore-failure)
+far_case "name lookup + commit match + failure phases" "${lookup[@]}"
+hyperfine_flags=()
 
 echo
 echo "== the action's install step"
