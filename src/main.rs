@@ -96,14 +96,15 @@ fn print_mask(config: &Config, secret: &Secret) {
     }
     let line = format!("::add-mask::{}\n", secret.expose());
     match config.format {
-        Format::Json => eprint!("{line}"),
-        Format::Text => print!("{line}"),
+        Format::Json => write_stderr(&line),
+        // A closed stdout shows up when the report is written, and is handled there.
+        Format::Text => drop(write_stdout(&line)),
     }
 }
 
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Run {
-    let stderr_line = |line: &str| eprint!("{}", text::log_line(line));
+    let stderr_line = |line: &str| write_stderr(&text::log_line(line));
     let mask = |secret: &Secret| print_mask(config, secret);
     gate::run(config, &stderr_line, &mask)
 }
@@ -122,8 +123,16 @@ fn exit_code(config: &Config, run: &Run) -> u8 {
 /// The report could not be written to stdout (a closed pipe, a full disk). Nobody saw the
 /// verdict, so it cannot count as a pass: exit 3 instead of 0; a fail or usage code stays.
 fn stdout_failed(err: &std::io::Error, code: u8) -> ExitCode {
-    eprintln!("servicestage-gate: error: cannot write to stdout: {err}");
+    write_stderr(&format!(
+        "servicestage-gate: error: cannot write to stdout: {err}\n"
+    ));
     ExitCode::from(if code == EXIT_PASS { EXIT_ERROR } else { code })
+}
+
+/// Writes to stderr. A closed or full stderr loses the line but never crashes the gate:
+/// the verdict still reaches the exit code.
+fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn write_stdout(text: &str) -> std::io::Result<()> {
@@ -138,7 +147,7 @@ fn usage_before_config(
     (jobs, several): (Vec<JobRef>, bool),
     format: Format,
 ) -> ExitCode {
-    eprint!("{}", text::error_line(err));
+    write_stderr(&text::error_line(err));
     let reports = jobs.into_iter().map(|job| JobReport {
         job,
         outcome: Err(err.clone()),
@@ -170,12 +179,12 @@ fn publish(config: &Config, run: &Run) -> std::io::Result<()> {
     };
     // With several jobs the text report shows each job's error in its block.
     if !(run.several && config.format == Format::Text) {
-        eprint!("{}", text::error_lines(run));
+        write_stderr(&text::error_lines(run));
     }
     // Annotations join stdout in text mode; in JSON mode stdout holds only the object.
     let printed = match config.format {
         Format::Json => {
-            eprint!("{annotations}");
+            write_stderr(&annotations);
             write_stdout(&json_report)
         }
         Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, run))),
@@ -212,10 +221,10 @@ fn write_files(config: &Config, run: &Run, json_report: &str) {
     if let Some(path) = &config.junit
         && let Err(e) = replace_regular_file(path, &junit::render(run))
     {
-        eprintln!(
-            "servicestage-gate: warning: --junit: cannot write {}: {e}",
+        write_stderr(&format!(
+            "servicestage-gate: warning: --junit: cannot write {}: {e}\n",
             path.display()
-        );
+        ));
     }
 }
 
@@ -226,10 +235,10 @@ fn append_or_warn(path: &Path, text: &str, variable: &str) {
         .open(path)
         .and_then(|mut f| f.write_all(text.as_bytes()));
     if let Err(e) = appended {
-        eprintln!(
-            "servicestage-gate: warning: cannot append to ${variable} ({}): {e}",
+        write_stderr(&format!(
+            "servicestage-gate: warning: cannot append to ${variable} ({}): {e}\n",
             path.display()
-        );
+        ));
     }
 }
 

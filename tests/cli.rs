@@ -882,3 +882,37 @@ fn a_closed_stdout_is_never_a_pass() {
         );
     }
 }
+
+/// A closed stderr loses the lines meant for it, but never crashes the gate or changes its
+/// verdict: the exit code still says what happened.
+#[cfg(unix)]
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let dir = tempdir("closed-stderr");
+    let cases: [(&str, &[&str], i32); 3] = [
+        ("passing.json", &[], 0),
+        ("failed-latest.json", &[], 1),
+        // a warning on stderr: the JUnit file cannot be written
+        ("passing.json", &["--junit", "/nonexistent-dir/gate.xml"], 0),
+    ];
+    for (name, args, code) in cases {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = judge(name).args(args).stderr(writer).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{name} {args:?}");
+    }
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"list\":[").unwrap();
+    let out = gate()
+        .args(["--input", broken.to_str().unwrap()])
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an error line on a closed stderr"
+    );
+}
