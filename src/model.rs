@@ -807,4 +807,76 @@ mod tests {
             "##vso[task.setvariable variable=X]1 %0A ::x"
         );
     }
+
+    #[test]
+    fn the_page_counts_are_read() {
+        let page = parse(
+            r#"{"successful":1,"finished":2,"total":3,"list":[
+                {"build_id":"a","build_state":"Building"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (page.total, page.finished, page.successful),
+            (Some(3), Some(2), Some(1))
+        );
+        let page = parse(r#"{"total":null,"finished":null,"list":[]}"#).unwrap();
+        assert_eq!(
+            (page.total, page.finished, page.successful),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn ids_and_states_are_at_most_256_bytes() {
+        let long = |n| "x".repeat(n);
+        let cases = [
+            (long(256), "Failed".to_string(), Ok(())),
+            (
+                long(257),
+                "Failed".into(),
+                Err("list[0].build_id is 257 bytes long (at most 256)"),
+            ),
+            ("a".into(), long(256), Ok(())),
+            (
+                "a".into(),
+                long(257),
+                Err("list[0].build_state (build a) is 257 bytes long (at most 256)"),
+            ),
+        ];
+        for (id, state, expected) in cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"{id}","build_state":"{state}","duration":1}}]}}"#
+            );
+            match (parse(&json), expected) {
+                (Ok(page), Ok(())) => {
+                    assert_eq!(
+                        (page.builds[0].id.len(), page.builds[0].state_name().len()),
+                        (id.len(), state.len())
+                    );
+                }
+                (Err(err), Err(expected)) => assert!(err.contains(expected), "{err}"),
+                (got, expected) => panic!(
+                    "{} {}: {got:?}, expected {expected:?}",
+                    id.len(),
+                    state.len()
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_hostile_total_reserves_no_more_builds_than_the_input_can_hold() {
+        // The shortest build the model accepts is 34 bytes: the input bounds the list.
+        for json in [
+            r#"{"total":18446744073709551615,"list":[]}"#,
+            r#"{"total":4000000000,"list":[{"build_id":"a","build_state":"b"}]}"#,
+        ] {
+            let page = parse(json).unwrap();
+            assert!(
+                page.builds.capacity() <= json.len() / 34,
+                "{json}: room for {} builds",
+                page.builds.capacity()
+            );
+        }
+    }
 }
