@@ -879,4 +879,17 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_empty_or_blank_state_is_no_state() {
+        for state in [r#""""#, r#""  ""#, "null"] {
+            let json =
+                format!(r#"{{"list":[{{"build_id":"a","build_state":{state},"duration":1}}]}}"#);
+            let err = parse(&json).unwrap_err();
+            assert!(
+                err.contains("list[0] (build a) has no build_state"),
+                "{state}: {err}"
+            );
+        }
+    }
 }
