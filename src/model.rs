@@ -892,4 +892,47 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn durations_are_whole_seconds_up_to_ten_years() {
+        let ten_years = 10 * 365 * 24 * 3600;
+        let cases = [
+            ("0".to_string(), Ok(0)),
+            (ten_years.to_string(), Ok(ten_years)),
+            (
+                (ten_years + 1).to_string(),
+                Err("duration 315360001 is over ten years (at most 315360000 seconds)"),
+            ),
+            (
+                "true".into(),
+                Err("duration true is not a number (expected a non-negative integer of seconds)"),
+            ),
+            (
+                "[]".into(),
+                Err(
+                    "invalid type: sequence, expected duration as a non-negative integer number of seconds",
+                ),
+            ),
+        ];
+        for (duration, expected) in cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"a","build_state":"Failed","duration":{duration}}}]}}"#
+            );
+            match (parse(&json), expected) {
+                (Ok(page), Ok(seconds)) => assert_eq!(page.builds[0].seconds(), Some(seconds)),
+                (Err(err), Err(expected)) => assert!(err.contains(expected), "{duration}: {err}"),
+                (got, expected) => panic!("{duration}: {got:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_or_state_that_is_not_a_string_says_a_string_was_expected() {
+        for (id, state) in [("7", r#""Failed""#), (r#""a""#, "{}")] {
+            let json =
+                format!(r#"{{"list":[{{"build_id":{id},"build_state":{state},"duration":1}}]}}"#);
+            let err = parse(&json).unwrap_err();
+            assert!(err.contains(", expected a string"), "{json}: {err}");
+        }
+    }
 }

@@ -1481,4 +1481,35 @@ mod tests {
         assert_eq!(rule(&passed, STATE).message, "build b0 is Failed");
         assert_eq!(passed.verdict, Pass);
     }
+
+    #[test]
+    fn enabled_names_exactly_the_rules_evaluate_reports() {
+        let configs = [
+            RuleConfig::default(),
+            RuleConfig {
+                max_duration: Some(Duration::from_secs(600)),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                min_success_rate: Some(Percent(50.0)),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                max_consecutive_failures: Some(1),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                max_duration_regression: Some(Percent(50.0)),
+                ..RuleConfig::default()
+            },
+        ];
+        for config in configs {
+            let evaluation = run("S F S", &config);
+            for name in ALL {
+                let reported = evaluation.rules.iter().any(|r| r.name == name);
+                assert_eq!(config.enabled(name), reported, "{name} under {config:?}");
+            }
+        }
+        assert!(!RuleConfig::default().enabled("fast"));
+    }
 }
