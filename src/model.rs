@@ -807,4 +807,132 @@ mod tests {
             "##vso[task.setvariable variable=X]1 %0A ::x"
         );
     }
+
+    #[test]
+    fn the_page_counts_are_read() {
+        let page = parse(
+            r#"{"successful":1,"finished":2,"total":3,"list":[
+                {"build_id":"a","build_state":"Building"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (page.total, page.finished, page.successful),
+            (Some(3), Some(2), Some(1))
+        );
+        let page = parse(r#"{"total":null,"finished":null,"list":[]}"#).unwrap();
+        assert_eq!(
+            (page.total, page.finished, page.successful),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn ids_and_states_are_at_most_256_bytes() {
+        let long = |n| "x".repeat(n);
+        let cases = [
+            (long(256), "Failed".to_string(), Ok(())),
+            (
+                long(257),
+                "Failed".into(),
+                Err("list[0].build_id is 257 bytes long (at most 256)"),
+            ),
+            ("a".into(), long(256), Ok(())),
+            (
+                "a".into(),
+                long(257),
+                Err("list[0].build_state (build a) is 257 bytes long (at most 256)"),
+            ),
+        ];
+        for (id, state, expected) in cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"{id}","build_state":"{state}","duration":1}}]}}"#
+            );
+            match (parse(&json), expected) {
+                (Ok(page), Ok(())) => {
+                    assert_eq!(
+                        (page.builds[0].id.len(), page.builds[0].state_name().len()),
+                        (id.len(), state.len())
+                    );
+                }
+                (Err(err), Err(expected)) => assert!(err.contains(expected), "{err}"),
+                (got, expected) => panic!(
+                    "{} {}: {got:?}, expected {expected:?}",
+                    id.len(),
+                    state.len()
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_hostile_total_reserves_no_more_builds_than_the_input_can_hold() {
+        // The shortest build the model accepts is 34 bytes: the input bounds the list.
+        for json in [
+            r#"{"total":18446744073709551615,"list":[]}"#,
+            r#"{"total":4000000000,"list":[{"build_id":"a","build_state":"b"}]}"#,
+        ] {
+            let page = parse(json).unwrap();
+            assert!(
+                page.builds.capacity() <= json.len() / 34,
+                "{json}: room for {} builds",
+                page.builds.capacity()
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_or_blank_state_is_no_state() {
+        for state in [r#""""#, r#""  ""#, "null"] {
+            let json =
+                format!(r#"{{"list":[{{"build_id":"a","build_state":{state},"duration":1}}]}}"#);
+            let err = parse(&json).unwrap_err();
+            assert!(
+                err.contains("list[0] (build a) has no build_state"),
+                "{state}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_are_whole_seconds_up_to_ten_years() {
+        let ten_years = 10 * 365 * 24 * 3600;
+        let cases = [
+            ("0".to_string(), Ok(0)),
+            (ten_years.to_string(), Ok(ten_years)),
+            (
+                (ten_years + 1).to_string(),
+                Err("duration 315360001 is over ten years (at most 315360000 seconds)"),
+            ),
+            (
+                "true".into(),
+                Err("duration true is not a number (expected a non-negative integer of seconds)"),
+            ),
+            (
+                "[]".into(),
+                Err(
+                    "invalid type: sequence, expected duration as a non-negative integer number of seconds",
+                ),
+            ),
+        ];
+        for (duration, expected) in cases {
+            let json = format!(
+                r#"{{"list":[{{"build_id":"a","build_state":"Failed","duration":{duration}}}]}}"#
+            );
+            match (parse(&json), expected) {
+                (Ok(page), Ok(seconds)) => assert_eq!(page.builds[0].seconds(), Some(seconds)),
+                (Err(err), Err(expected)) => assert!(err.contains(expected), "{duration}: {err}"),
+                (got, expected) => panic!("{duration}: {got:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_or_state_that_is_not_a_string_says_a_string_was_expected() {
+        for (id, state) in [("7", r#""Failed""#), (r#""a""#, "{}")] {
+            let json =
+                format!(r#"{{"list":[{{"build_id":{id},"build_state":{state},"duration":1}}]}}"#);
+            let err = parse(&json).unwrap_err();
+            assert!(err.contains(", expected a string"), "{json}: {err}");
+        }
+    }
 }

@@ -1481,4 +1481,92 @@ mod tests {
         assert_eq!(rule(&passed, STATE).message, "build b0 is Failed");
         assert_eq!(passed.verdict, Pass);
     }
+
+    #[test]
+    fn enabled_names_exactly_the_rules_evaluate_reports() {
+        let configs = [
+            RuleConfig::default(),
+            RuleConfig {
+                max_duration: Some(Duration::from_secs(600)),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                min_success_rate: Some(Percent(50.0)),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                max_consecutive_failures: Some(1),
+                ..RuleConfig::default()
+            },
+            RuleConfig {
+                max_duration_regression: Some(Percent(50.0)),
+                ..RuleConfig::default()
+            },
+        ];
+        for config in configs {
+            let evaluation = run("S F S", &config);
+            for name in ALL {
+                let reported = evaluation.rules.iter().any(|r| r.name == name);
+                assert_eq!(config.enabled(name), reported, "{name} under {config:?}");
+            }
+        }
+        assert!(!RuleConfig::default().enabled("fast"));
+    }
+
+    #[test]
+    fn the_regression_baseline_is_the_middle_duration_of_an_odd_count() {
+        let exact = RuleConfig {
+            max_duration_regression: Some(Percent(0.0)),
+            ..RuleConfig::default()
+        };
+        let cases = [
+            ("S200 S900 S100 S200", Pass, "median 3m 20s of 3 other"),
+            ("S201 S900 S100 S200", Fail, "median 3m 20s of 3 other"),
+            (
+                "S200 S900 S100 S200 S900 S100",
+                Pass,
+                "median 3m 20s of 5 other",
+            ),
+            (
+                "S201 S900 S100 S200 S900 S100",
+                Fail,
+                "median 3m 20s of 5 other",
+            ),
+            (
+                "S300 S900 S100 S200 S900 S100 S300 S400",
+                Pass,
+                "median 5m of 7 other",
+            ),
+        ];
+        for (spec, verdict, message) in cases {
+            let evaluation = run(spec, &exact);
+            let r = rule(&evaluation, MAX_DURATION_REGRESSION);
+            assert_eq!(r.verdict, verdict, "{spec}: {}", r.message);
+            assert!(r.message.contains(message), "{spec}: {}", r.message);
+        }
+    }
+
+    #[test]
+    fn a_commit_search_pages_until_its_candidates_and_their_window_are_in() {
+        let commit = RuleConfig {
+            commit: Some(CommitPrefix::parse("abcdef1").unwrap()),
+            window: 3,
+            ..RuleConfig::default()
+        };
+        let with_history = RuleConfig {
+            max_consecutive_failures: Some(1),
+            ..commit.clone()
+        };
+        // Without history rules the window's 3 finished builds are the candidates; with
+        // them, the oldest candidate's window adds 2 more: 5.
+        let cases = [
+            ("B S F", &commit, true),
+            ("B S F S", &commit, false),
+            ("S F S S", &with_history, true),
+            ("B S F S Q S C", &with_history, false),
+        ];
+        for (spec, config, more) in cases {
+            assert_eq!(needs_more(&builds(spec), config), more, "{spec} {config:?}");
+        }
+    }
 }

@@ -762,3 +762,118 @@ fn ascii_by_flag_variable_or_locale() {
     let err = symbols(&[], &[utf8, ("SERVICESTAGE_ASCII", "sometimes")]).unwrap_err();
     assert!(err.to_string().contains("SERVICESTAGE_ASCII"), "{err}");
 }
+
+#[test]
+fn requested_format_is_json_only_when_json_is_asked_for() {
+    let none = |_: &str| None;
+    for (argv, expected) in [
+        (&["--format", "text"][..], Format::Text),
+        (&["--format", " JSON "], Format::Json),
+        (&["--format", "json", "--format", "text"], Format::Text),
+        (&["--format", "yaml"], Format::Text),
+    ] {
+        assert_eq!(requested_format(argv, &none), expected, "{argv:?}");
+    }
+    let text = |_: &str| Some("text".into());
+    assert_eq!(requested_format(&[], &text), Format::Text);
+}
+
+#[test]
+fn the_job_is_read_apart_for_usage_errors() {
+    let env = |name: &str| (name == "SERVICESTAGE_JOB_ID").then(|| "env-id".into());
+    for (argv, expected) in [
+        (
+            &["--job-id", "j1", "--job-name", "build"][..],
+            (Some("j1"), Some("build")),
+        ),
+        (&["--job-name", "build"], (Some("env-id"), Some("build"))),
+        // An unparseable rest of the command line does not hide the job.
+        (
+            &["--job-name", "web", "--window", "many"],
+            (Some("env-id"), Some("web")),
+        ),
+    ] {
+        let args = crate::cli::parse("servicestage-gate", argv).unwrap();
+        let read = job(&args, &env);
+        assert_eq!(
+            (read.id.as_deref(), read.name.as_deref()),
+            expected,
+            "{argv:?}"
+        );
+    }
+}
+
+#[test]
+fn named_jobs_are_read_apart_for_usage_errors() {
+    let none = |_: &str| None;
+    let names = |argv: &[&str], env: Env| {
+        let args = crate::cli::parse("servicestage-gate", argv).unwrap();
+        let jobs = named_jobs(&args, env);
+        assert!(jobs.iter().all(|j| j.id.is_none()), "{argv:?}");
+        jobs.into_iter()
+            .map(|j| j.name.unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&["--job", "api, web", "--job", "worker"], &none),
+        ["api", "web", "worker"]
+    );
+    assert_eq!(names(&["--job-id", "j"], &none), Vec::<String>::new());
+    let env = |name: &str| (name == "SERVICESTAGE_JOB").then(|| "api".into());
+    assert_eq!(names(&[], &env), ["api"]);
+}
+
+#[test]
+fn input_names_the_saved_response_and_dash_is_stdin() {
+    for (input, expected) in [
+        ("-", Source::Saved(None)),
+        (" - ", Source::Saved(None)),
+        ("x.json", Source::Saved(Some("x.json".into()))),
+        ("-.json", Source::Saved(Some("-.json".into()))),
+    ] {
+        let config = resolve_with(&["--input", input], &[]).unwrap();
+        assert_eq!(config.source, expected, "{input:?}");
+    }
+}
+
+#[test]
+fn several_jobs_exclude_the_single_job_and_input() {
+    let several = ["--job", "api"];
+    assert_usage_errors(
+        REGION,
+        &[
+            (
+                &[&several[..], OFFLINE].concat(),
+                &[TOKEN],
+                "--job gates jobs through the API; --input judges one saved response",
+            ),
+            (
+                &[&several[..], &["--job-name", "web"]].concat(),
+                &[TOKEN],
+                "--job names the jobs to gate; it cannot be combined with --job-id or --job-name",
+            ),
+            (
+                &[&several[..], &["--job-id", "j"]].concat(),
+                &[TOKEN],
+                "it cannot be combined with --job-id or --job-name",
+            ),
+            (
+                &["--job-name", "web"],
+                &[TOKEN, ("SERVICESTAGE_JOB", "api")],
+                "SERVICESTAGE_JOB names the jobs to gate; it cannot be combined",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn min_builds_may_equal_the_window() {
+    for (argv, vars, expected) in [
+        (&["--window", "5", "--min-builds", "5"][..], &[][..], 5),
+        (&["--window", "5"], &[("SERVICESTAGE_MIN_BUILDS", "5")], 5),
+        (&["--window", "3"], &[], 1),
+    ] {
+        let config = resolve_with(&[OFFLINE, argv].concat(), vars).unwrap();
+        assert_eq!(config.rules.min_builds, expected, "{argv:?} {vars:?}");
+    }
+}

@@ -314,6 +314,8 @@ mod tests {
             ("a`b", "``a`b``"),
             ("``x```", "```` ``x``` ````"),
             ("`", "`` ` ``"),
+            ("`b1", "`` `b1 ``"),
+            ("b1`", "`` b1` ``"),
             ("", "`  `"),
             ("a|b", r"`a\|b`"),
             ("<b>\n", r"`<b>\n`"),
@@ -381,5 +383,12 @@ mod tests {
             json_inert(r###"{"a":"##vso["}"###),
             r###"{"a":"#\u0023vso["}"###
         );
+    }
+
+    #[test]
+    fn markdown_keeps_printable_text_as_written() {
+        let text = "café \"quoted\" 'single' ✓ 構建 {x} #1 ~y";
+        assert_eq!(markdown_text(text), text);
+        assert_eq!(markdown_code(text), format!("`{text}`"));
     }
 }
