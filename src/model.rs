@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::Read;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -190,11 +189,6 @@ pub struct Page {
     pub builds: Vec<Build>,
 }
 
-/// Parses one page from a reader, without holding the whole body as a string.
-pub fn parse_page(reader: impl Read) -> Result<Page, serde_json::Error> {
-    serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader))
-}
-
 /// Parses one page from bytes already in memory (a saved response, a response body).
 /// The bytes are checked to be UTF-8 once, in one pass, so that the parser can skip the
 /// check per string (14% of the instructions on long lists).
@@ -292,12 +286,6 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, name: &str) -> Resu
     match slot.replace(value) {
         None => Ok(()),
         Some(_) => Err(E::custom(format!("duplicate field `{name}`"))),
-    }
-}
-
-impl<'de> Deserialize<'de> for Page {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Page, D::Error> {
-        PageSeed { most_builds: 0 }.deserialize(deserializer)
     }
 }
 
