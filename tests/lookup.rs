@@ -28,6 +28,13 @@ fn gate_with(server: &Server, args: &[&str]) -> Command {
     command
 }
 
+/// The gate for job `j` / `n`, judging the build of `commit`, with `more` arguments.
+fn gate_for_commit(server: &Server, commit: &str, more: &[&str]) -> Command {
+    let mut args = vec!["--job-id", "j", "--job-name", "n", "--commit", commit];
+    args.extend_from_slice(more);
+    gate_with(server, &args)
+}
+
 fn jobs(total: usize, jobs: &[(&str, &str)]) -> Reply {
     let list: Vec<Value> = jobs
         .iter()
@@ -285,19 +292,7 @@ fn a_commit_found_on_page_2_is_the_target_and_its_failed_phase_named() {
         ("b4", "Successful", OTHER),
     ]);
     let prefix = SHA[..12].to_ascii_uppercase();
-    let out = run(&mut gate_with(
-        &server,
-        &[
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--commit",
-            &prefix,
-            "--window",
-            "3",
-        ],
-    ));
+    let out = run(&mut gate_for_commit(&server, &prefix, &["--window", "3"]));
     let json = checked(&out, &server, 1);
     let target = &json["target"];
     assert_eq!(target["build_id"], "b2");
@@ -363,18 +358,10 @@ fn a_commit_never_found_is_inconclusive_after_at_most_the_window_plus_unfinished
     }
     assert_eq!(count(&server, |r| details_of(r).is_some()), 4);
     // Never a pass, even when inconclusive results may pass: the exit code says so.
-    let lenient = run(&mut gate_with(
+    let lenient = run(&mut gate_for_commit(
         &server,
-        &[
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--commit",
-            "abcdef1",
-            "--format",
-            "text",
-        ],
+        "abcdef1",
+        &["--format", "text"],
     ));
     assert!(
         lenient
@@ -405,20 +392,10 @@ fn with_wait_a_commit_not_yet_built_is_polled_for_until_it_finishes() {
             _ => builds(2, &[("new", "Successful"), old]),
         }
     });
-    let out = run(&mut gate_with(
+    let out = run(&mut gate_for_commit(
         &server,
-        &[
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--commit",
-            &SHA[..7],
-            "--wait",
-            "30s",
-            "--poll-interval",
-            "1s",
-        ],
+        &SHA[..7],
+        &["--wait", "30s", "--poll-interval", "1s"],
     ));
     let json = checked(&out, &server, 0);
     assert_eq!(json["target"]["build_id"], "new");
@@ -443,20 +420,10 @@ fn with_wait_a_commit_not_yet_built_is_polled_for_until_it_finishes() {
 #[test]
 fn with_wait_a_commit_never_built_is_inconclusive_at_the_deadline() {
     let server = commit_server(vec![("b1", "Successful", OTHER)]);
-    let out = run(&mut gate_with(
+    let out = run(&mut gate_for_commit(
         &server,
-        &[
-            "--job-id",
-            "j",
-            "--job-name",
-            "n",
-            "--commit",
-            "abcdef1",
-            "--wait",
-            "2s",
-            "--poll-interval",
-            "1s",
-        ],
+        "abcdef1",
+        &["--wait", "2s", "--poll-interval", "1s"],
     ));
     let json = checked(&out, &server, 1);
     assert_eq!(json["verdict"], "inconclusive");
@@ -497,18 +464,10 @@ fn details_that_cannot_be_trusted_end_the_commit_search_with_an_error() {
             Some(_) => reply.lock().unwrap().take().unwrap_or_else(not_found),
             None => builds(1, &[("b1", "Successful")]),
         });
-        let out = run(&mut gate_with(
+        let out = run(&mut gate_for_commit(
             &server,
-            &[
-                "--job-id",
-                "j",
-                "--job-name",
-                "n",
-                "--commit",
-                &SHA[..7],
-                "--retries",
-                "0",
-            ],
+            &SHA[..7],
+            &["--retries", "0"],
         ));
         let json = checked(&out, &server, 3);
         assert_ne!(json["verdict"], "pass", "{name}");
