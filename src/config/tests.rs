@@ -877,3 +877,43 @@ fn min_builds_may_equal_the_window() {
         assert_eq!(config.rules.min_builds, expected, "{argv:?} {vars:?}");
     }
 }
+
+/// Durations go up to 366 days and no further; polling as often as once a second.
+#[test]
+fn durations_stop_at_366_days_and_polls_at_one_second() {
+    assert_eq!(MAX_DURATION, Duration::from_secs(31_622_400));
+    let cases = [
+        ("366d", Some(MAX_DURATION)),
+        ("8784h", Some(MAX_DURATION)),
+        ("8784h 1s", None),
+        ("367d", None),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(values::parse_duration(text).ok(), expected, "{text}");
+    }
+    assert_eq!(
+        values::parse_poll_interval("1s"),
+        Ok(Duration::from_secs(1))
+    );
+    assert!(values::parse_poll_interval("999ms").is_err());
+}
+
+/// A URL with an empty host or a space in its path is no endpoint.
+#[test]
+fn endpoints_need_a_host_and_a_path_without_spaces() {
+    for url in [
+        "https://:8443/",
+        "https://",
+        "https://host/a b",
+        "https://host/a\tb",
+    ] {
+        assert!(Endpoint::parse(url).is_err(), "{url}");
+    }
+    assert!(Endpoint::parse("https://host/a/b").is_ok());
+}
+
+#[test]
+fn a_secret_never_shows_in_debug_output() {
+    let secret = Secret::new("t0ken-SECRET".into());
+    assert_eq!(format!("{secret:?}"), "Secret(<hidden>)");
+}
