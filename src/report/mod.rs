@@ -426,4 +426,155 @@ mod tests {
         assert_eq!(lines[8], delimiter);
         assert_eq!(lines.len(), 9);
     }
+
+    /// A plain rule result.
+    fn rule(name: &'static str, verdict: Verdict, message: &str, advisory: bool) -> RuleResult {
+        RuleResult {
+            name,
+            verdict,
+            message: message.to_string(),
+            advisory,
+        }
+    }
+
+    /// A plain evaluation of `target` over `window` (newest first).
+    fn judged(target: Build, window: Vec<Build>, rules: Vec<RuleResult>) -> Outcome {
+        Ok(Evaluation {
+            target: Some(target),
+            explanation: Explanation::default(),
+            verdict: crate::rules::overall(&rules),
+            summary: Summary {
+                total: 4,
+                finished: window.len() as u64,
+                successful: 2,
+                window: window.len(),
+            },
+            rules,
+            window,
+        })
+    }
+
+    fn job(name: &str) -> JobRef {
+        JobRef {
+            id: Some(format!("id-{name}")),
+            name: Some(name.to_string()),
+        }
+    }
+
+    /// Every renderer's whole output for a run of three jobs (a pass with an advisory
+    /// failure, a fail with an inconclusive rule, an error), for one job alone, and for a
+    /// usage error: pinned in src/report/golden.txt, so that any change to any output is a
+    /// visible diff. Regenerate with `UPDATE_GOLDEN=1 cargo test --lib golden`.
+    #[test]
+    fn every_renderer_matches_its_golden_output() {
+        let ok = |id: &str, secs| Build::finished(id, State::Successful, secs);
+        let window = || {
+            vec![
+                ok("a3", 65),
+                Build::finished("a2", State::Failed, 70),
+                ok("a1", 60),
+            ]
+        };
+        let api = judged(
+            ok("a3", 65),
+            window(),
+            vec![
+                rule("state", Verdict::Pass, "build a3 is Successful", false),
+                rule(
+                    "max-duration-regression",
+                    Verdict::Fail,
+                    "65s over +5% of 60s",
+                    true,
+                ),
+            ],
+        );
+        let web = judged(
+            Build::finished("w1", State::Failed, 5),
+            vec![Build::finished("w1", State::Failed, 5)],
+            vec![
+                rule(
+                    "state",
+                    Verdict::Fail,
+                    "build w1 is Failed, expected Successful",
+                    false,
+                ),
+                rule(
+                    "min-success-rate",
+                    Verdict::Inconclusive,
+                    "only 1 build",
+                    false,
+                ),
+            ],
+        );
+        let worker = Err(Error::Http(HttpFailure {
+            status: 503,
+            code: Some("SVCSTG.503".into()),
+            message: "unavailable".into(),
+            request_id: Some("req-1".into()),
+        }));
+        let several = Run {
+            jobs: [("api", api.clone()), ("web", web), ("worker", worker)]
+                .into_iter()
+                .map(|(name, outcome)| JobReport {
+                    job: job(name),
+                    outcome,
+                    requests: 2,
+                })
+                .collect(),
+            several: true,
+        };
+        let one = Run::single(job("api"), api, 1);
+        let usage = Run::single(
+            JobRef::default(),
+            Err(Error::Usage("--window: bad".into())),
+            0,
+        );
+        let running = Build::unfinished("r1", "Building");
+        let undecided = judged(
+            running,
+            window(),
+            vec![rule(
+                "state",
+                Verdict::Inconclusive,
+                "build r1 has not finished",
+                false,
+            )],
+        );
+        let inconclusive = Run::single(job("api"), undecided, 1);
+        let saved = Source::Saved(Some("examples/x.json".into()));
+        let mut out = String::new();
+        let runs = [
+            ("several", &several),
+            ("one", &one),
+            ("inconclusive", &inconclusive),
+            ("usage", &usage),
+        ];
+        for (name, run) in runs {
+            let outputs = [
+                ("text", text::render_run(run, &saved, STYLE)),
+                ("text errors", text::error_lines(run)),
+                ("azure", azure::annotations(run, false)),
+                ("azure, inconclusive passes", azure::annotations(run, true)),
+                ("github", github::annotations(run)),
+                (
+                    "summary",
+                    github::step_summary(run, Some(std::time::Duration::from_secs(60))),
+                ),
+                ("json", json::render(run)),
+                ("junit", junit::render(run)),
+            ];
+            for (output, text) in outputs {
+                out.push_str(&format!("===== {name}: {output}\n{text}"));
+            }
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/report/golden.txt");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(path, &out).unwrap();
+        }
+        assert_eq!(
+            out,
+            include_str!("golden.txt"),
+            "changed; if intended, UPDATE_GOLDEN=1"
+        );
+    }
 }
