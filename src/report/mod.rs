@@ -461,6 +461,17 @@ mod tests {
         }
     }
 
+    /// The `$GITHUB_OUTPUT` lines with their random delimiter named `DELIMITER`.
+    fn outputs_without_delimiter(run: &Run) -> String {
+        let outputs = github::outputs(run, &json::render(run));
+        let delimiter = outputs
+            .lines()
+            .find_map(|line| line.strip_prefix("report<<"))
+            .unwrap()
+            .to_string();
+        outputs.replace(&delimiter, "DELIMITER")
+    }
+
     /// Every renderer's whole output for a run of three jobs (a pass with an advisory
     /// failure, a fail with an inconclusive rule, an error), for one job alone, and for a
     /// usage error: pinned in src/report/golden.txt, so that any change to any output is a
@@ -523,7 +534,7 @@ mod tests {
                 .collect(),
             several: true,
         };
-        let one = Run::single(job("api"), api, 1);
+        let one = Run::single(job("api"), api.clone(), 1);
         let usage = Run::single(
             JobRef::default(),
             Err(Error::Usage("--window: bad".into())),
@@ -541,6 +552,15 @@ mod tests {
             )],
         );
         let inconclusive = Run::single(job("api"), undecided, 1);
+        // `--job api` alone: the several-jobs shape, and no single target's outputs.
+        let alone = Run {
+            jobs: vec![JobReport {
+                job: job("api"),
+                outcome: api.clone(),
+                requests: 2,
+            }],
+            several: true,
+        };
         let saved = Source::Saved(Some("examples/x.json".into()));
         let mut out = String::new();
         let runs = [
@@ -548,6 +568,7 @@ mod tests {
             ("one", &one),
             ("inconclusive", &inconclusive),
             ("usage", &usage),
+            ("several, one job", &alone),
         ];
         for (name, run) in runs {
             let outputs = [
@@ -562,6 +583,7 @@ mod tests {
                 ),
                 ("json", json::render(run)),
                 ("junit", junit::render(run)),
+                ("outputs", outputs_without_delimiter(run)),
             ];
             for (output, text) in outputs {
                 out.push_str(&format!("===== {name}: {output}\n{text}"));
