@@ -834,3 +834,152 @@ fn the_action_gates_with_the_jobs_oidc_token_and_no_stored_secret() {
         assert!(!written.contains(secret), "{secret} leaked: {written}");
     }
 }
+
+/// Where GitHub evaluates `${{ }}` in an action's metadata, from the runner's own schema
+/// (actions/runner, src/Runner.Worker/action_yaml.json): an input's `default`, an output's
+/// `value`, and the fields of `runs.steps`. The runner evaluates expressions while it loads
+/// action.yml, where no context exists, so `${{` anywhere else (a description included)
+/// stops every workflow that uses the action with "Unrecognized named-value".
+fn action_expression_allowed(path: &[String]) -> bool {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    matches!(
+        p.as_slice(),
+        ["inputs", _, "default"] | ["outputs", _, "value"] | ["runs", "steps", _, _, ..]
+    ) && !matches!(p.as_slice(), ["runs", "steps", _, "id" | "uses" | "shell"])
+}
+
+/// Where a workflow may hold `${{ }}` (actions/runner's workflow schema): not in `on`, the
+/// top-level `name`, `permissions`, `needs`, a job's or step's `uses`, or a step's `id`.
+fn workflow_expression_allowed(path: &[String]) -> bool {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    !matches!(
+        p.as_slice(),
+        ["on", ..]
+            | ["name"]
+            | ["permissions", ..]
+            | ["jobs", _, "permissions" | "needs" | "uses", ..]
+            | ["jobs", _, "steps", _, "id" | "uses", ..]
+    )
+}
+
+/// Every place in `doc` that holds `${{` (in a key or a value) and that `allowed` refuses,
+/// as a dotted path.
+fn misplaced_expressions(doc: &Yaml, allowed: fn(&[String]) -> bool) -> Vec<String> {
+    fn walk(
+        node: &Yaml,
+        path: &mut Vec<String>,
+        allowed: fn(&[String]) -> bool,
+        out: &mut Vec<String>,
+    ) {
+        match node {
+            Yaml::Hash(map) => {
+                for (key, value) in map {
+                    let key = match key {
+                        Yaml::String(s) => s.clone(),
+                        Yaml::Boolean(true) => "on".to_string(), // YAML 1.1 reads `on:` as true
+                        other => format!("{other:?}"),
+                    };
+                    path.push(key.clone());
+                    if key.contains("${{") {
+                        out.push(path.join("."));
+                    }
+                    walk(value, path, allowed, out);
+                    path.pop();
+                }
+            }
+            Yaml::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path, allowed, out);
+                    path.pop();
+                }
+            }
+            Yaml::String(s) if s.contains("${{") && !allowed(path) => out.push(path.join(".")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, &mut Vec::new(), allowed, &mut out);
+    out
+}
+
+/// The GitHub workflows this repository ships: its own, the example, and every fenced YAML
+/// block of the README and docs/ that is a whole workflow.
+fn shipped_workflows() -> Vec<(String, Yaml)> {
+    let root = Path::new(ROOT);
+    let mut found = Vec::new();
+    let mut files: Vec<PathBuf> = fs::read_dir(root.join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(root.join("examples/ci/github-workflow.yml"));
+    for file in files {
+        found.push((file.display().to_string(), yaml(&file)));
+    }
+    let mut pages = vec![root.join("README.md")];
+    if let Ok(dir) = fs::read_dir(root.join("docs")) {
+        pages.extend(
+            dir.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md")),
+        );
+    }
+    for page in pages {
+        let text = fs::read_to_string(&page).unwrap();
+        for (i, block) in text.split("```yaml\n").skip(1).enumerate() {
+            let block = block.split("```").next().unwrap();
+            let Ok(mut docs) = YamlLoader::load_from_str(block) else {
+                continue;
+            };
+            let Some(doc) = docs.pop() else { continue };
+            if !doc["jobs"].is_badvalue() {
+                found.push((format!("{} yaml block {}", page.display(), i + 1), doc));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn expressions_appear_only_where_github_evaluates_them() {
+    let mut problems = Vec::new();
+    for path in misplaced_expressions(&action(), action_expression_allowed) {
+        problems.push(format!("action.yml: {path}"));
+    }
+    let workflows = shipped_workflows();
+    assert!(
+        workflows.len() >= 3,
+        "found only {} workflows",
+        workflows.len()
+    );
+    for (name, doc) in workflows {
+        for path in misplaced_expressions(&doc, workflow_expression_allowed) {
+            problems.push(format!("{name}: {path}"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "`${{{{` where GitHub cannot evaluate it: {problems:#?}"
+    );
+}
+
+#[test]
+fn the_expression_check_finds_a_description_and_spares_defaults_values_and_steps() {
+    let doc = YamlLoader::load_from_str(
+        "inputs:\n  commit:\n    description: 'e.g. ${{ github.sha }}'\n    default: ${{ github.sha }}\n\
+         outputs:\n  v:\n    description: x\n    value: ${{ steps.a.outputs.v }}\n\
+         runs:\n  using: composite\n  steps:\n    - id: a\n      run: echo ${{ inputs.commit }}\n      env:\n        X: ${{ inputs.commit }}\n",
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(
+        misplaced_expressions(&doc, action_expression_allowed),
+        ["inputs.commit.description"]
+    );
+    let workflow = YamlLoader::load_from_str("name: ${{ github.sha }}\non:\n  push:\n    branches: ['${{ x }}']\njobs:\n  a:\n    runs-on: ${{ matrix.os }}\n")
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        misplaced_expressions(&workflow, workflow_expression_allowed),
+        ["name", "on.push.branches.0"]
+    );
+}
