@@ -4,7 +4,7 @@
 
 pub mod build;
 pub mod jobs;
-mod object;
+pub(crate) mod object;
 pub mod region;
 
 /// Why a server string may not reach any output: it must not carry a control character

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use crate::error::Error;
 
 /// The fields of one JSON object the gate reads.
-pub(super) trait Fields: Default {
+pub(crate) trait Fields: Default {
     /// What the object is, for errors: "job", "build phase".
     const WHAT: &'static str;
     /// Reads the value of `key` into `self`; `Ok(false)` when `key` is not one it reads.
@@ -21,7 +21,7 @@ pub(super) trait Fields: Default {
 }
 
 /// A `T` that arrived as a JSON object.
-pub(super) struct Object<T>(pub T);
+pub(crate) struct Object<T>(pub T);
 
 impl<'de, T: Fields> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -54,7 +54,7 @@ impl<'de, T: Fields> Visitor<'de> for ObjectVisitor<T> {
 }
 
 /// A JSON list of objects; `null` is an empty list. Errors say which element.
-pub(super) struct List<T>(pub Vec<T>);
+pub(crate) struct List<T>(pub Vec<T>);
 
 impl<'de, T: Fields> Deserialize<'de> for List<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -88,7 +88,7 @@ impl<'de, T: Fields> Visitor<'de> for ListVisitor<T> {
 }
 
 /// The value of field `name`, its errors prefixed with the name.
-pub(super) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+pub(crate) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     name: &str,
 ) -> Result<T, A::Error> {
@@ -97,7 +97,7 @@ pub(super) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
 }
 
 /// A string or null, whatever the JSON; the gate never reads text from other types.
-pub(super) fn text<'de, A: MapAccess<'de>>(
+pub(crate) fn text<'de, A: MapAccess<'de>>(
     map: &mut A,
     name: &str,
 ) -> Result<Option<String>, A::Error> {
@@ -105,7 +105,7 @@ pub(super) fn text<'de, A: MapAccess<'de>>(
 }
 
 /// A non-negative integer or null.
-pub(super) fn count<'de, A: MapAccess<'de>>(
+pub(crate) fn count<'de, A: MapAccess<'de>>(
     map: &mut A,
     name: &str,
 ) -> Result<Option<u64>, A::Error> {
@@ -113,7 +113,7 @@ pub(super) fn count<'de, A: MapAccess<'de>>(
 }
 
 /// Parses one response body as a `T` object; `what` names the response in errors.
-pub(super) fn parse<T: Fields>(reader: impl Read, what: &str) -> Result<T, Error> {
+pub(crate) fn parse<T: Fields>(reader: impl Read, what: &str) -> Result<T, Error> {
     let reader = std::io::BufReader::with_capacity(64 * 1024, reader);
     match serde_json::from_reader::<_, Object<T>>(reader) {
         Ok(Object(value)) => Ok(value),
