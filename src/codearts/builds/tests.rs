@@ -400,3 +400,55 @@ fn an_empty_window_has_no_builds() {
         assert_eq!(parse(&json).unwrap().records, vec![], "{list}");
     }
 }
+
+/// A fixture of the fake server (`{"jobs", "list"}`) served as one page of builds.
+fn fixture_page(fixture: &str) -> BuildsPage {
+    let fixture: serde_json::Value = serde_json::from_str(fixture).unwrap();
+    let list = &fixture["list"];
+    let answer = serde_json::json!({
+        "result": {
+            "page_index": "0",
+            "total_page": "1",
+            "total_record": list.as_array().unwrap().len().to_string(),
+            "job_build_states": list,
+        },
+        "error": null,
+        "status": "success",
+    });
+    parse(&answer.to_string()).unwrap()
+}
+
+#[test]
+fn the_shipped_fixtures_are_builds_the_gate_reads() {
+    let cases = [
+        (
+            include_str!("../../../examples/codearts/passing.json"),
+            12,
+            "Successful",
+        ),
+        (
+            include_str!("../../../examples/codearts/failing.json"),
+            10,
+            "Failed",
+        ),
+        (
+            include_str!("../../../examples/codearts/unfinished.json"),
+            9,
+            "Running",
+        ),
+        (
+            include_str!("../../../examples/codearts/windows.json"),
+            13,
+            "Successful",
+        ),
+    ];
+    for (fixture, builds, newest) in cases {
+        let page = fixture_page(fixture);
+        assert_eq!(page.records.len(), builds);
+        let (build, details) = page.records[0].to_domain();
+        assert_eq!(build.state_name(), newest);
+        assert!(
+            details.commit.is_some() && details.branch.is_some() && details.started_at.is_some()
+        );
+    }
+}

@@ -308,3 +308,21 @@ fn the_match_is_on_the_whole_name_and_case_sensitive() {
         )
     );
 }
+
+#[test]
+fn the_shipped_job_list_answers_read_alike() {
+    let live = parse(include_str!(
+        "../../../examples/codearts/job-list-live.json"
+    ))
+    .unwrap();
+    let reference = parse(include_str!(
+        "../../../examples/codearts/job-list-reference.json"
+    ))
+    .unwrap();
+    assert_eq!(live, reference);
+    assert_eq!(live.total, Some(2));
+    assert_eq!(
+        match_job(&live.jobs, "web-api", &project()).map(|j| j.id),
+        Ok("8f2c1e0d4b6a49c7a1d3e5f7091b2c4d".to_string())
+    );
+}
