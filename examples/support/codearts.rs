@@ -30,68 +30,37 @@ use serde_json::{Value, json};
 use super::{Answer, Incoming, Server, param};
 
 /// Every fault and what it does.
+#[rustfmt::skip]
 const FAULTS: &[(&str, &str)] = &[
-    (
-        "throttle",
-        "the first request under the prefix answers 400 CB.00060211",
-    ),
-    ("throttle-always", "every request answers 400 CB.00060211"),
-    (
-        "gateway-throttle",
-        "the first request under the prefix answers 429 APIG.0308",
-    ),
-    ("unavailable", "every request answers 503"),
-    (
-        "fail-200",
-        "the build list answers 200 with status fail and an error object",
-    ),
-    (
-        "numeric-counts",
-        "the build list's counts are JSON numbers, not strings",
-    ),
-    (
-        "total-short",
-        "total_record is one below the builds in the window",
-    ),
-    (
-        "total-over",
-        "total_record is five above the builds in the window",
-    ),
-    (
-        "ignore-page",
-        "every page_index gets the window's first page",
-    ),
-    (
-        "wrong-page",
-        "the answer names the page after the one asked for",
-    ),
-    (
-        "oldest-first",
-        "the window's builds are listed oldest first",
-    ),
-    (
-        "conflict",
-        "each page lists its first build again, the copy with another state",
-    ),
-    (
-        "hidden",
-        "the first build of each page has U+202E in its branch",
-    ),
-    (
-        "unknown-state",
-        "the first finished build of each page has state UNSTABLE",
-    ),
-    ("never-ran", "history-details answers 403 CB.00031059"),
-    (
-        "reference-shape",
-        "the job list answers {jobs, total} (the documented shape)",
-    ),
+    ("throttle", "the prefix's first request: 400 CB.00060211"),
+    ("throttle-always", "every request: 400 CB.00060211"),
+    ("gateway-throttle", "the prefix's first request: 429 APIG.0308"),
+    ("unavailable", "every request: 503"),
+    ("fail-200", "build list: 200 with status fail and an error object"),
+    ("numeric-counts", "build list: counts as JSON numbers, not strings"),
+    ("total-short", "build list: total_record one below the window's builds"),
+    ("total-over", "build list: total_record five above the window's builds"),
+    ("ignore-page", "build list: every page_index gets the first page"),
+    ("wrong-page", "build list: the answer names the page after the one asked"),
+    ("oldest-first", "build list: oldest first within the window"),
+    ("conflict", "build list: each page's first build again, with another state"),
+    ("hidden", "build list: U+202E in the branch of each page's first build"),
+    ("unknown-state", "build list: state UNSTABLE for each page's first finished build"),
+    ("never-ran", "history-details: 403 CB.00031059"),
+    ("reference-shape", "job list: the documented shape {jobs, total}"),
 ];
 
 const HOUR_MS: u64 = 3_600_000;
 const MAX_SPAN_SECONDS: u64 = 31 * 86_400;
 
 type Reply = (&'static str, Value);
+
+/// A CodeArts endpoint, with what its path names.
+enum Endpoint<'a> {
+    Jobs { project: &'a str },
+    Builds,
+    Steps { number: &'a str },
+}
 
 /// The answer to a CodeArts request; `None` when `request` is not one.
 pub fn route(server: &Server, request: &Incoming) -> Option<Answer> {
@@ -100,24 +69,20 @@ pub fn route(server: &Server, request: &Incoming) -> Option<Answer> {
         None => ("", request.path.strip_prefix('/')?),
     };
     let segments: Vec<&str> = path.split('/').collect();
-    let known = matches!(
-        (request.method.as_str(), segments.as_slice()),
-        (
-            "GET",
-            ["v1", "job", _, "list"] | ["v1", "record", _, "list"]
-        ) | ("GET", ["v3", "jobs", _, _, "history-details"])
-    );
-    if !known {
-        return None;
-    }
+    let endpoint = match (request.method.as_str(), segments.as_slice()) {
+        ("GET", ["v1", "job", project, "list"]) => Endpoint::Jobs { project },
+        ("GET", ["v1", "record", _job_id, "list"]) => Endpoint::Builds,
+        ("GET", ["v3", "jobs", _job_id, number, "history-details"]) => Endpoint::Steps { number },
+        _ => return None,
+    };
     let faults = Faults::seen(faults);
+    let query = request.query.as_str();
     let (status, body) = stale_token(server, request)
         .or_else(|| faults.refusal())
-        .unwrap_or_else(|| match segments.as_slice() {
-            ["v1", "job", project, _] => job_list(server, &faults, project, &request.query),
-            ["v1", "record", _, _] => build_list(server, &faults, &request.query),
-            [_, _, _, number, _] => history_details(server, &faults, number),
-            _ => unreachable!("matched above"),
+        .unwrap_or_else(|| match endpoint {
+            Endpoint::Jobs { project } => job_list(server, &faults, project, query),
+            Endpoint::Builds => build_list(server, &faults, query),
+            Endpoint::Steps { number } => history_details(server, &faults, number),
         });
     Some((status, vec![], body))
 }
@@ -359,22 +324,7 @@ fn build_list(server: &Server, faults: &Faults, query: &str) -> Reply {
             json!({"result": null, "error": error, "status": "fail"}),
         );
     }
-    let mut listed: Vec<Value> = builds(server)
-        .iter()
-        .filter(|b| {
-            b["start_time"]
-                .as_u64()
-                .is_some_and(|ms| (start..=end).contains(&(ms / 1000)))
-        })
-        .map(|b| {
-            let mut b = b.clone();
-            b.as_object_mut().map(|fields| fields.remove("build_steps"));
-            b
-        })
-        .collect();
-    if faults.has("oldest-first") {
-        listed.reverse();
-    }
+    let listed = started_within(server, start, end, faults);
     let total = listed.len();
     let from = if faults.has("ignore-page") {
         0
@@ -393,7 +343,7 @@ fn build_list(server: &Server, faults: &Faults, query: &str) -> Reply {
         false => json!(n.to_string()),
     };
     let result = json!({
-        "page_index": count(page_index + usize::from(faults.has("wrong-page"))),
+        "page_index": count(page_index.saturating_add(usize::from(faults.has("wrong-page")))),
         "total_page": count(total.div_ceil(page_size)),
         "total_record": count(total_record),
         "job_build_states": page,
@@ -402,6 +352,28 @@ fn build_list(server: &Server, faults: &Faults, query: &str) -> Reply {
         "200 OK",
         json!({"result": result, "error": null, "status": "success"}),
     )
+}
+
+/// The builds that started within `start..=end` (seconds), newest first unless the
+/// `oldest-first` fault says otherwise, without their steps (as the real list).
+fn started_within(server: &Server, start: u64, end: u64, faults: &Faults) -> Vec<Value> {
+    let mut listed: Vec<Value> = builds(server)
+        .iter()
+        .filter(|b| {
+            b["start_time"]
+                .as_u64()
+                .is_some_and(|ms| (start..=end).contains(&(ms / 1000)))
+        })
+        .map(|b| {
+            let mut b = b.clone();
+            b.as_object_mut().map(|fields| fields.remove("build_steps"));
+            b
+        })
+        .collect();
+    if faults.has("oldest-first") {
+        listed.reverse();
+    }
+    listed
 }
 
 /// The faults that change a page's builds.
