@@ -105,7 +105,7 @@ pub fn failed_phase(answer: Result<Vec<Step>, Error>) -> FailedPhase {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::HttpFailure;
+    use crate::codearts::shared::HttpFailure;
 
     fn parse(json: &str) -> Result<Vec<Step>, String> {
         parse_steps(json.as_bytes(), 42).map_err(|e| e.to_string())

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Progress, State};
+use crate::codearts::shared::{Progress, State};
 
 const NOW: u64 = 1_735_689_600; // 2025-01-01 00:00:00
 
