@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::cli::DEFAULT_OIDC_AUDIENCE;
 use crate::client::one_line;
 use crate::config::{
     Endpoint, Env, Secret, env_name, parse_endpoint, parse_header_value, parse_region,
@@ -13,12 +14,6 @@ use crate::config::{
 use crate::encoding::percent_encode;
 use crate::error::{Error, HttpFailure};
 use crate::lookup::region;
-
-/// The audience of the GitHub ID token the gate requests itself; the IAM identity
-/// provider's client ID must equal it. Like `sts.amazonaws.com` for AWS and
-/// `sts.aliyuncs.com` for Alibaba Cloud, it names the service that exchanges the token,
-/// so one identity provider serves every region and every tool that follows the convention.
-pub const DEFAULT_OIDC_AUDIENCE: &str = "iam.myhuaweicloud.com";
 
 /// IAM caps `X-Auth-Token` at 32768 characters; a longer "token" is not one.
 const MAX_TOKEN_LEN: usize = 32768;

@@ -29,6 +29,9 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(exit) => return exit,
     };
+    if let Some(hint) = &config.region_hint {
+        write_stderr(&format!("servicestage-gate: warning: {hint}\n"));
+    }
     let run = judge(&config);
     let code = exit_code(&config, &run);
     match publish(&config, &run) {

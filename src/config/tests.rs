@@ -299,7 +299,7 @@ fn usage_errors_name_the_flag_or_variable() {
             (
                 &["--require-state", ","],
                 &[],
-                "--require-state: no state given",
+                r#"--require-state: empty entry in ",""#,
             ),
             (
                 &["--format", "yaml"],
@@ -701,7 +701,7 @@ fn jobs_are_named_by_flag_or_variable_in_order() {
     assert_eq!(names, [Some("api"), Some("web"), Some("worker")]);
     assert!(config.jobs.iter().all(|j| j.id.is_none()));
     assert_eq!(config.job, JobRef::default());
-    let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", "api, ,web,")]).unwrap();
+    let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", " api ,web")]).unwrap();
     assert_eq!(config.jobs.len(), 2);
     let config = resolve_with(&[API, &["--input", "x.json"]].concat(), &[]).unwrap();
     assert!(config.jobs.is_empty(), "one job: no list");
@@ -771,6 +771,12 @@ fn requested_format_is_json_only_when_json_is_asked_for() {
         (&["--format", " JSON "], Format::Json),
         (&["--format", "json", "--format", "text"], Format::Text),
         (&["--format", "yaml"], Format::Text),
+        (&["--format=json"], Format::Json),
+        (&["--format=json", "--format", "text"], Format::Text),
+        (&["--format", "text", "--format=json"], Format::Json),
+        (&["--format"], Format::Text),
+        (&["--", "--format=json"], Format::Text),
+        (&["--format", "--", "json"], Format::Text),
     ] {
         assert_eq!(requested_format(argv, &none), expected, "{argv:?}");
     }
@@ -916,4 +922,181 @@ fn endpoints_need_a_host_and_a_path_without_spaces() {
 fn a_secret_never_shows_in_debug_output() {
     let secret = Secret::new("t0ken-SECRET".into());
     assert_eq!(format!("{secret:?}"), "Secret(<hidden>)");
+}
+
+/// Issue 20 item 7: a fraction where a percentage belongs is refused with the percentage it
+/// most likely meant; `0.9%` says what it means and stands.
+#[test]
+fn a_success_rate_between_0_and_1_suggests_the_percentage() {
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--min-success-rate", "0.9"],
+                &[],
+                "--min-success-rate: 0.9 is read as 0.9 %; did you mean 90? (write 0.9% if \
+                 0.9 % is meant)",
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_MIN_SUCCESS_RATE", " .95 ")],
+                "SERVICESTAGE_MIN_SUCCESS_RATE: .95 is read as .95 %; did you mean 95?",
+            ),
+            (&["--min-success-rate", "0.995"], &[], "did you mean 99.5?"),
+            (&["--min-success-rate", "0.07"], &[], "did you mean 7?"),
+        ],
+    );
+    for (given, percent) in [
+        ("0", 0.0),
+        ("1", 1.0),
+        ("0.9%", 0.9),
+        ("0.5 %", 0.5),
+        ("90", 90.0),
+    ] {
+        let config = resolve_with(&["--input", "-", "--min-success-rate", given], &[]).unwrap();
+        assert_eq!(
+            config.rules.min_success_rate,
+            Some(Percent(percent)),
+            "{given}"
+        );
+    }
+}
+
+/// Issue 20 item 7: an empty entry in a comma-separated list is a mistake, not nothing.
+#[test]
+fn an_empty_list_entry_is_a_usage_error() {
+    let rules = ["--max-duration", "10m"];
+    assert_usage_errors(
+        REGION,
+        &[
+            (
+                &["--job", "api,,worker"],
+                &[TOKEN],
+                r#"--job: empty entry in "api,,worker" (a comma with nothing beside it)"#,
+            ),
+            (
+                &["--job", "api", "--job", " , web"],
+                &[TOKEN],
+                r#"--job: empty entry in " , web""#,
+            ),
+            (&["--job", ""], &[TOKEN], "--job: empty value"),
+            (
+                &[],
+                &[TOKEN, ("SERVICESTAGE_JOB", "api,web,")],
+                r#"SERVICESTAGE_JOB: empty entry in "api,web,""#,
+            ),
+        ],
+    );
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--require-state", "Successful,,Failed"],
+                &[],
+                r#"--require-state: empty entry in "Successful,,Failed""#,
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_REQUIRE_STATE", ",Successful")],
+                r#"SERVICESTAGE_REQUIRE_STATE: empty entry in ",Successful""#,
+            ),
+            (
+                &[&rules[..], &["--advisory", "max-duration,"]].concat(),
+                &[],
+                r#"--advisory: empty entry in "max-duration,""#,
+            ),
+            (
+                &rules,
+                &[("SERVICESTAGE_ADVISORY", "max-duration,,")],
+                r#"SERVICESTAGE_ADVISORY: empty entry in "max-duration,,""#,
+            ),
+        ],
+    );
+}
+
+/// Issue 20 item 6: a bad `--job` name is not told to use `--job-id`, which `--job`
+/// excludes; a bad `--job-name` still is.
+#[test]
+fn a_bad_job_name_gets_advice_its_flag_allows() {
+    for (argv, advice) in [
+        (
+            &["--job", "api,-web"][..],
+            "gate that job in a run of its own, with --job-id and --job-name",
+        ),
+        (&["--job-name", "-web"], "pass the id with --job-id"),
+    ] {
+        let argv = [REGION, argv].concat();
+        let Err(Error::Usage(message)) = resolve_with(&argv, &[TOKEN]) else {
+            panic!("{argv:?}: expected a usage error");
+        };
+        assert!(
+            message.contains("\"-web\" is not a ServiceStage job name"),
+            "{message}"
+        );
+        assert!(message.ends_with(advice), "{argv:?}: {message}");
+    }
+}
+
+/// Contract, round 3 "Flags": a region the official SDKs do not list is used as given, with
+/// a hint that names the closest listed one and where the region was set.
+#[test]
+fn an_unlisted_region_is_used_with_a_hint() {
+    let hint = |argv: &[&str], vars: &[(&str, &str)]| {
+        let config = resolve_with(&[JOB, argv].concat(), &[&[TOKEN], vars].concat()).unwrap();
+        let origin = api(&config).endpoint.origin();
+        (origin, config.region_hint)
+    };
+    assert_eq!(
+        hint(&["--region", "cn-nrth-4"], &[]),
+        (
+            "https://servicestage.cn-nrth-4.myhuaweicloud.com".to_string(),
+            Some(
+                "--region: cn-nrth-4 is not a ServiceStage region the official SDKs list; did \
+                 you mean cn-north-4?"
+                    .to_string()
+            )
+        )
+    );
+    let (_, from_variable) = hint(&[], &[("SERVICESTAGE_REGION", "ap-southeast-9")]);
+    assert!(
+        from_variable
+            .unwrap()
+            .starts_with("SERVICESTAGE_REGION: ap-southeast-9 is not"),
+    );
+    for listed in ["cn-north-4", "ap-southeast-1", "eu-west-101"] {
+        assert_eq!(hint(&["--region", listed], &[]).1, None, "{listed}");
+    }
+    let endpoint = ["--endpoint", "http://127.0.0.1:1"];
+    assert_eq!(hint(&endpoint, &[]).1, None, "no region, no hint");
+    let auth_action = [
+        ("HUAWEI_CLOUD_ACCESS_KEY_ID", "ak"),
+        ("HUAWEI_CLOUD_SECRET_ACCESS_KEY", "sk"),
+        ("HUAWEI_CLOUD_REGION", "cn-north-44"),
+    ];
+    let config = resolve_with(JOB, &auth_action).unwrap();
+    assert!(
+        config
+            .region_hint
+            .unwrap()
+            .starts_with("HUAWEI_CLOUD_REGION: cn-north-44 is not"),
+        "the auth action's region is named by its variable"
+    );
+    let saved = resolve_with(&["--input", "-", "--region", "mars"], &[]).unwrap();
+    assert_eq!(
+        saved.region_hint, None,
+        "a saved response reaches no region"
+    );
+}
+
+#[test]
+fn states_are_each_listed_once() {
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        parse_states(&names(&["failed", "Successful", "FAILED"])),
+        Ok(vec![State::Failed, State::Successful])
+    );
+    assert_eq!(
+        parse_states(&[]),
+        Err("no state given (expected Successful, Failed, Timeout or Cancel)".into())
+    );
 }
