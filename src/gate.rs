@@ -8,7 +8,7 @@ use crate::client::{Deadline, Session};
 use crate::config::{Config, JobRef, Secret, Source};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
-use crate::report::{JobReport, Run};
+use crate::outcome::{JobReport, LetThrough, Run};
 use crate::rules;
 
 /// Most jobs fetched at the same time.
@@ -22,10 +22,11 @@ pub fn run(
     log: &(dyn Fn(&str) + Sync),
     on_secret: &(dyn Fn(&Secret) + Sync),
 ) -> Run {
+    let let_through = LetThrough::of(config);
     if config.jobs.is_empty() {
         let fetched = fetch::history(config, &mut |line| log(line), on_secret);
         let report = judged(config, fetched);
-        return Run::single(report.job, report.outcome, report.requests);
+        return Run::single(report.job, report.outcome, report.requests, let_through);
     }
     let (session, deadline) = match &config.source {
         Source::Api(api) => (
@@ -42,6 +43,7 @@ pub fn run(
             return Run {
                 jobs: config.jobs.iter().map(refused).collect(),
                 several: true,
+                let_through,
             };
         }
     };
@@ -75,6 +77,7 @@ pub fn run(
     Run {
         jobs,
         several: true,
+        let_through,
     }
 }
 

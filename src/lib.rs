@@ -14,6 +14,7 @@ pub mod gate;
 pub mod iam;
 pub mod lookup;
 pub mod model;
+pub mod outcome;
 pub mod report;
 pub mod rules;
 pub mod signing;

@@ -17,7 +17,7 @@ use std::time::Duration;
 pub use credentials::{Credentials, Secret};
 pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
 pub use env::{Env, env_name, var};
-pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
+pub use output::{Annotations, Ci, Format, GithubFiles, ReportOptions, Symbols, detect_ci};
 pub use values::{MAX_DURATION, parse_header_value};
 
 use crate::cli::Args;
@@ -26,7 +26,6 @@ use crate::iam;
 use crate::lookup::build::CommitPrefix;
 use crate::lookup::jobs::check_job_name;
 use crate::lookup::region;
-use crate::report::chart::Symbols;
 use crate::rules::{self, RuleConfig};
 use env::Lookup;
 use values::*;
@@ -59,16 +58,17 @@ pub struct Config {
     pub poll_interval: Duration,
     /// `--inconclusive pass`: an inconclusive verdict exits 0.
     pub inconclusive_passes: bool,
+    /// `--unavailable pass`: a job the service could not answer for is `unavailable`, exit 0.
+    pub unavailable_passes: bool,
     pub format: Format,
     pub annotations: Annotations,
     pub junit: Option<PathBuf>,
     pub verbose: bool,
     /// `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, when annotations are `github`.
     pub github_files: GithubFiles,
-    /// Which CI runs the gate, for CI-specific touches in the text report.
-    pub ci: Ci,
-    /// The marks of the text report's history strip (`--ascii`, the locale).
-    pub symbols: Symbols,
+    /// What the renderers are told: the CI, the strip's marks (`--ascii`, the locale),
+    /// `--max-duration` for the chart, the saved response judged.
+    pub report: ReportOptions,
 }
 
 /// The job as the user named it; both are `None` when judging a saved response without them.
@@ -177,6 +177,9 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         lookup.parsed_or_default("inconclusive", &args.inconclusive, |s| {
             parse_choice(s, &[("pass", true), ("fail", false)])
         })?;
+    let unavailable_passes = lookup.parsed_or_default("unavailable", &args.unavailable, |s| {
+        parse_choice(s, &[("pass", true), ("fail", false)])
+    })?;
     let junit = lookup
         .get("junit", &args.junit)?
         .map(|s| PathBuf::from(s.value));
@@ -187,9 +190,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     };
     let jobs = resolve_jobs(args, &lookup, &job)?;
     let source = resolve_source(args, &lookup, &job, &jobs, &rules)?;
-    // The locale only picks the strip's marks: read it leniently, not as a setting.
-    let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
-    let symbols = Symbols::choose(lookup.switch("ascii", args.ascii)?, locale);
+    let report = resolve_report(args, &lookup, ci, &rules, &source)?;
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
         output: lookup.var("GITHUB_OUTPUT")?.map(PathBuf::from),
@@ -202,13 +203,39 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         wait,
         poll_interval,
         inconclusive_passes,
+        unavailable_passes,
         format,
         annotations,
         junit,
         verbose,
         github_files,
+        report,
+    })
+}
+
+/// How the renderers draw; `main` adds the time.
+fn resolve_report(
+    args: &Args,
+    lookup: &Lookup,
+    ci: Ci,
+    rules: &RuleConfig,
+    source: &Source,
+) -> Result<ReportOptions, Error> {
+    // The locale only picks the strip's marks: read it leniently, not as a setting.
+    let locale = |name: &str| (lookup.env)(name).map(|v| v.to_string_lossy().into_owned());
+    let saved_input = match source {
+        Source::Saved(path) => Some(
+            path.as_ref()
+                .map_or("stdin".into(), |p| p.display().to_string()),
+        ),
+        Source::Api(_) => None,
+    };
+    Ok(ReportOptions {
         ci,
-        symbols,
+        now: 0,
+        symbols: Symbols::choose(lookup.switch("ascii", args.ascii)?, locale),
+        max_duration: rules.max_duration,
+        saved_input,
     })
 }
 

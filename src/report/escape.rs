@@ -110,25 +110,36 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
-/// A Markdown code span that holds `s` verbatim, whatever backticks it contains: the
-/// fence is one backtick longer than the longest run inside, padded with spaces. `|` is
-/// escaped (GitHub's tables split cells on it even inside code spans), hidden
-/// characters are shown as escapes. Code spans never render HTML.
+/// A Markdown code span that shows `s` exactly, whatever backticks it contains: the
+/// fence is one backtick longer than the longest run inside, padded with a space where
+/// the renderer would otherwise take a backtick for the fence or strip a space. Hidden
+/// characters are shown as escapes. Code spans never render HTML, links or emphasis.
 pub fn markdown_code(s: &str) -> String {
+    code_span(s, false)
+}
+
+/// A code span inside a table cell: as `markdown_code`, with `|` escaped, since GitHub's
+/// tables split cells on it even inside code spans (and unescape `\|` there). Outside a
+/// table the backslash would show.
+pub fn markdown_cell_code(s: &str) -> String {
+    code_span(s, true)
+}
+
+fn code_span(s: &str, in_table: bool) -> String {
     let mut body = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '|' => body.push_str("\\|"),
+            '|' if in_table => body.push_str("\\|"),
             c if is_hidden(c) => push_visible(&mut body, c),
             c => body.push(c),
         }
     }
     let longest_run = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
-    let pad = if body.starts_with('`') || body.ends_with('`') || body.is_empty() {
-        " "
-    } else {
-        ""
+    let stripped = body.starts_with(' ') && body.ends_with(' ') && body.trim() != "";
+    let pad = match body.starts_with('`') || body.ends_with('`') || stripped || body.is_empty() {
+        true => " ",
+        false => "",
     };
     format!("{fence}{pad}{body}{pad}{fence}")
 }
@@ -317,12 +328,17 @@ mod tests {
             ("`b1", "`` `b1 ``"),
             ("b1`", "`` b1` ``"),
             ("", "`  `"),
-            ("a|b", r"`a\|b`"),
+            ("a|b", "`a|b`"),
             ("<b>\n", r"`<b>\n`"),
+            (" x ", "`  x  `"),
+            (" x", "` x`"),
+            ("  ", "`  `"),
         ];
         for (input, expected) in cases {
             assert_eq!(markdown_code(input), expected, "{input:?}");
         }
+        assert_eq!(markdown_cell_code("a|b"), r"`a\|b`");
+        assert_eq!(markdown_cell_code("`|"), r"`` `\| ``");
     }
 
     #[test]
