@@ -17,4 +17,5 @@ pub mod model;
 pub mod outcome;
 pub mod report;
 pub mod rules;
+pub mod select;
 pub mod signing;
