@@ -223,18 +223,47 @@ fn write_files(config: &Config, run: &Run, options: &ReportOptions) {
     }
 }
 
+/// Appends to `$GITHUB_STEP_SUMMARY` or `$GITHUB_OUTPUT`; anything but a regular file
+/// there is one warning line, and the verdict stands.
 fn append_or_warn(path: &Path, text: &str, variable: &str) {
-    let appended = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    if let Err(e) = appended {
-        write_stderr(&format!(
-            "servicestage-gate: warning: cannot append to ${variable} ({}): {e}\n",
+    if let Err(e) = append_regular(path, text) {
+        let why = format!(
+            "warning: cannot append to ${variable} ({}): {e}",
             path.display()
-        ));
+        );
+        write_stderr(&text::log_line(&why));
     }
+}
+
+/// Appends to a regular file only. Opened without following a symlink (`O_NOFOLLOW`) and
+/// without blocking (`O_NONBLOCK`: a FIFO nobody reads would hang the gate after its
+/// verdict), then checked with fstat, so what is checked is what is written.
+fn append_regular(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let not_regular = || {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        std::io::Error::other(match link {
+            true => "it is a symbolic link, which is not followed; left as it is",
+            false => "it is not a regular file (a FIFO, directory or device); left as it is",
+        })
+    };
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) => match std::fs::symlink_metadata(path) {
+            Ok(existing) if !existing.file_type().is_file() => return Err(not_regular()),
+            _ => return Err(e),
+        },
+    };
+    if !file.metadata()?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    file.write_all(text.as_bytes())
 }
 
 /// Writes a new regular file beside the target, then renames it over the target, so a reader
