@@ -482,3 +482,122 @@ fn every_renderer_matches_its_golden_output() {
         "changed; if intended, UPDATE_GOLDEN=1"
     );
 }
+
+/// The JUnit schema of Jenkins' xunit plugin (`junit-10.xsd`), as far as the gate's
+/// report goes: per element, its required and its other allowed attributes, and the
+/// elements it may hold. Its root carries no `skipped`; `failure`, `error`, `skipped`,
+/// `system-out` hold text only.
+const JUNIT_10: [Element; 9] = [
+    (
+        "testsuites",
+        &[],
+        &["name", "time", "tests", "failures", "errors"],
+        &["testsuite"],
+    ),
+    (
+        "testsuite",
+        &["name", "tests", "failures", "errors"],
+        &[
+            "group",
+            "time",
+            "skipped",
+            "timestamp",
+            "hostname",
+            "id",
+            "package",
+            "file",
+            "log",
+            "url",
+        ],
+        &[
+            "testsuite",
+            "properties",
+            "testcase",
+            "system-out",
+            "system-err",
+        ],
+    ),
+    (
+        "testcase",
+        &["name"],
+        &["time", "classname", "group"],
+        &["skipped", "error", "failure", "system-out", "system-err"],
+    ),
+    ("failure", &[], &["type", "message"], &[]),
+    ("error", &[], &["type", "message"], &[]),
+    ("skipped", &[], &["type", "message"], &[]),
+    ("system-out", &[], &[], &[]),
+    ("system-err", &[], &[], &[]),
+    ("properties", &[], &[], &["property"]),
+];
+
+/// An element: its name, required attributes, other allowed attributes, child elements.
+type Element = (
+    &'static str,
+    Attributes,
+    Attributes,
+    &'static [&'static str],
+);
+type Attributes = &'static [&'static str];
+
+/// Why `xml` is not valid under `JUNIT_10`, if it is not.
+fn junit_10_violation(xml: &str) -> Option<String> {
+    let doc = match roxmltree::Document::parse(xml) {
+        Ok(doc) => doc,
+        Err(e) => return Some(e.to_string()),
+    };
+    if doc.root_element().tag_name().name() != "testsuites" {
+        return Some("the root is not testsuites".into());
+    }
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        let Some((_, required, optional, children)) = JUNIT_10.iter().find(|e| e.0 == name) else {
+            return Some(format!("unknown element {name}"));
+        };
+        let attributes: Vec<&str> = node.attributes().map(|a| a.name()).collect();
+        if let Some(missing) = required.iter().find(|r| !attributes.contains(r)) {
+            return Some(format!("{name} lacks {missing}"));
+        }
+        let allowed = |a: &&str| required.contains(a) || optional.contains(a);
+        if let Some(extra) = attributes.iter().find(|a| !allowed(a)) {
+            return Some(format!("{name} may not carry {extra}"));
+        }
+        let child = node.children().filter(|c| c.is_element());
+        if let Some(bad) = child
+            .map(|c| c.tag_name().name())
+            .find(|c| !children.contains(c))
+        {
+            return Some(format!("{name} may not hold {bad}"));
+        }
+    }
+    None
+}
+
+#[test]
+fn the_junit_report_is_valid_under_the_xunit_plugins_junit_10_schema() {
+    let mut runs: Vec<Run> = outcomes().into_iter().map(single).collect();
+    runs.push(several());
+    let mut unavailable = several();
+    unavailable.let_through.unavailable = true;
+    runs.push(unavailable);
+    for run in &runs {
+        let xml = junit::render(run, &options());
+        assert_eq!(junit_10_violation(&xml), None, "{xml}");
+    }
+    // The check finds what the plugin refuses: a root that counts skipped cases.
+    let old_root = junit::render(&runs[0], &options()).replacen(
+        "<testsuites name=\"servicestage-gate\"",
+        "<testsuites name=\"servicestage-gate\" skipped=\"1\"",
+        1,
+    );
+    assert_eq!(
+        junit_10_violation(&old_root).as_deref(),
+        Some("testsuites may not carry skipped")
+    );
+    let unknown = junit::render(&runs[0], &options()).replace("system-out", "stdout");
+    assert_eq!(
+        junit_10_violation(&unknown).as_deref(),
+        Some("testcase may not hold stdout")
+    );
+    assert!(junit_10_violation("<testsuites>").is_some(), "not XML");
+}
