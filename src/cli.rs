@@ -181,6 +181,7 @@ options! {
         WAIT wait: (Option<String>) [option] "DUR", Value("0"), "poll until the target has finished or this has passed, e.g. 30m (0: no waiting)";
         POLL_INTERVAL poll_interval: (Option<String>) [option] "DUR", Value("15s"), "time between polls while waiting (at least 1s)";
         INCONCLUSIVE inconclusive: (Option<String>) [option] "pass|fail", Value("fail"), "what an inconclusive verdict exits with";
+        UNAVAILABLE unavailable: (Option<String>) [option] "pass|fail", Value("fail"), "pass: a job whose service was unreachable or failing (network, timeout, 5xx or throttling after retries) is unavailable, exit 0";
         TIMEOUT timeout: (Option<String>) [option] "DUR", Value("30s"), "limit for each HTTP request, connect to last byte";
         CA_CERT ca_cert: (Option<String>) [option] "PATH", Fallback::None, "PEM certificates trusted in addition to the built-in roots (also $SSL_CERT_FILE)";
         RETRIES retries: (Option<String>) [option] "N", Value("3"), "retries after a connection error, timeout, 429 or 5xx (0 to 10)";

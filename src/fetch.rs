@@ -13,7 +13,8 @@ use crate::error::Error;
 use crate::lookup::build::{BuildDetails, CommitPrefix, failed_phase};
 use crate::lookup::jobs::{Job, JobList, match_job};
 use crate::model::{self, Build, FailedPhase, Page};
-use crate::rules::{self, History, RuleConfig};
+use crate::rules::{History, RuleConfig};
+use crate::select;
 
 /// Builds asked for per request; the server may send fewer.
 pub const PER_PAGE: u32 = 100;
@@ -152,7 +153,7 @@ fn poll(
                 };
             }
         };
-        let awaited = rules::awaited(&history, &config.rules);
+        let awaited = history.awaited(&config.rules);
         let (Some(awaited), false) = (awaited, config.wait.is_zero()) else {
             return Ok(history);
         };
@@ -181,7 +182,7 @@ fn look(
 ) -> Result<History, Error> {
     let mut history = collect(|n| client.page(job, n, PER_PAGE, log), rules)?;
     if let Some(commit) = &rules.commit {
-        let candidates = rules::commit_candidates(&history.builds, rules.window);
+        let candidates = select::commit_candidates(&history.builds, rules.window);
         let mut read = |build: &Build| details.read(client, build, log);
         if let Some(found) = find_commit(candidates, commit, rules.ignore_running, &mut read)? {
             history.commit_match = Some(found.build_id.clone());
@@ -254,7 +255,7 @@ fn agreeing(build: &Build, details: BuildDetails) -> Result<BuildDetails, Error>
 /// For a Failed or Timeout target, the phase that failed it: one more request, which only
 /// explains. If it fails the phase is unavailable; the verdict does not change.
 fn explain(client: &Client, history: &mut History, rules: &RuleConfig, log: &mut dyn FnMut(&str)) {
-    let Some(target) = rules::select(history, rules).map(|i| &history.builds[i]) else {
+    let Some(target) = history.target(rules).map(|i| &history.builds[i]) else {
         return;
     };
     if !target.state().is_some_and(|s| s.is_failure()) {
@@ -438,7 +439,7 @@ pub fn collect(
         let total = page.total;
         let nothing_new = !absorb(&mut history, &mut seen, page)?;
         let listed_all = total.is_some_and(|t| history.builds.len() as u64 >= t);
-        if nothing_new || listed_all || !rules::needs_more(&history.builds, rules) {
+        if nothing_new || listed_all || !select::needs_more(&history.builds, rules.targeting()) {
             return Ok(history);
         }
     }

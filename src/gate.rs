@@ -8,7 +8,7 @@ use crate::client::{Deadline, Session};
 use crate::config::{Config, JobRef, Secret, Source};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
-use crate::report::{JobReport, Run};
+use crate::outcome::{JobReport, LetThrough, Run};
 use crate::rules;
 
 /// Most jobs fetched at the same time.
@@ -22,16 +22,18 @@ pub fn run(
     log: &(dyn Fn(&str) + Sync),
     on_secret: &(dyn Fn(&Secret) + Sync),
 ) -> Run {
+    let let_through = LetThrough::of(config);
     if config.jobs.is_empty() {
         let fetched = fetch::history(config, &mut |line| log(line), on_secret);
         let report = judged(config, fetched);
-        return Run::single(report.job, report.outcome, report.requests);
+        return Run::single(report.job, report.outcome, report.requests, let_through);
     }
-    let (session, deadline) = match &config.source {
-        Source::Api(api) => (
-            Session::new(&api.credentials, on_secret),
-            Deadline::for_run(config.wait, api),
-        ),
+    let jobs = match &config.source {
+        Source::Api(api) => {
+            let session = Session::new(&api.credentials, on_secret);
+            let deadline = Deadline::for_run(config.wait, api);
+            in_parallel(config, (&session, &deadline), log)
+        }
         // The config refuses this; should it get here, no job can be judged.
         Source::Saved(_) => {
             let refused = |job: &JobRef| JobReport {
@@ -39,16 +41,27 @@ pub fn run(
                 outcome: Err(Error::Usage("--job needs the API, not --input".into())),
                 requests: 0,
             };
-            return Run {
-                jobs: config.jobs.iter().map(refused).collect(),
-                several: true,
-            };
+            config.jobs.iter().map(refused).collect()
         }
     };
+    Run {
+        jobs,
+        several: true,
+        let_through,
+    }
+}
+
+/// Every job of `--job`, on at most [`MAX_PARALLEL`] threads sharing one session and one
+/// deadline; the reports in the order the jobs were given.
+fn in_parallel(
+    config: &Config,
+    shared: (&Session, &Deadline),
+    log: &(dyn Fn(&str) + Sync),
+) -> Vec<JobReport> {
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..config.jobs.len().min(MAX_PARALLEL))
-            .map(|_| scope.spawn(|| work(config, &next, (&session, &deadline), log)))
+            .map(|_| scope.spawn(|| work(config, &next, shared, log)))
             .collect();
         workers
             .into_iter()
@@ -56,26 +69,16 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(index, _)| *index);
-    let jobs = config
-        .jobs
-        .iter()
-        .enumerate()
-        .map(
-            |(index, job)| match done.iter().position(|(i, _)| *i == index) {
-                Some(at) => done.swap_remove(at).1,
-                // A worker that panicked leaves its job unjudged: an error, never a pass.
-                None => JobReport {
-                    job: job.clone(),
-                    outcome: Err(Error::Response("the job's worker stopped".into())),
-                    requests: 0,
-                },
-            },
-        )
-        .collect();
-    Run {
-        jobs,
-        several: true,
-    }
+    let report = |(index, job): (usize, &JobRef)| match done.iter().position(|(i, _)| *i == index) {
+        Some(at) => done.swap_remove(at).1,
+        // A worker that panicked leaves its job unjudged: an error, never a pass.
+        None => JobReport {
+            job: job.clone(),
+            outcome: Err(Error::Response("the job's worker stopped".into())),
+            requests: 0,
+        },
+    };
+    config.jobs.iter().enumerate().map(report).collect()
 }
 
 /// The report of a fetched job: its history evaluated, or the error that stopped it.

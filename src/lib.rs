@@ -14,6 +14,8 @@ pub mod gate;
 pub mod iam;
 pub mod lookup;
 pub mod model;
+pub mod outcome;
 pub mod report;
 pub mod rules;
+pub mod select;
 pub mod signing;

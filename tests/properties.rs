@@ -5,6 +5,7 @@ use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
 use servicestage_gate::model::{Build, Page, State};
 use servicestage_gate::rules::{self, Evaluation, History, Percent, RuleConfig, Verdict};
+use servicestage_gate::select;
 use std::time::Duration;
 
 const CASES: u64 = 3000;
@@ -198,7 +199,7 @@ fn adding_a_failed_build_to_the_window_never_raises_the_success_rate() {
         let rng = &mut Rng::new(seed);
         let list = builds(rng);
         let mut config = config(rng, &list);
-        let Some(target) = rules::target_index(&list, &config) else {
+        let Some(target) = select::target(&list, None, config.targeting()) else {
             continue;
         };
         let mut worse = list.clone();
@@ -238,11 +239,11 @@ fn the_target_never_changes_when_older_builds_are_appended() {
         let rng = &mut Rng::new(seed);
         let list = builds(rng);
         let config = config(rng, &list);
-        let before = rules::target_index(&list, &config).map(|i| list[i].id.clone());
+        let before = select::target(&list, None, config.targeting()).map(|i| list[i].id.clone());
         let mut longer = list.clone();
         let extra = 1 + rng.below(10) as usize;
         longer.extend((0..extra).map(|i| build(rng, 1000 + i)));
-        let after = rules::target_index(&longer, &config).map(|i| longer[i].id.clone());
+        let after = select::target(&longer, None, config.targeting()).map(|i| longer[i].id.clone());
         if before.is_some() {
             assert_eq!(after, before, "seed {seed}");
         }

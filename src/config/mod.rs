@@ -19,7 +19,7 @@ pub use crate::cli::env_name;
 pub use credentials::{Credentials, Secret};
 pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
 pub use env::{Env, var};
-pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
+pub use output::{Annotations, Ci, Format, GithubFiles, ReportOptions, Symbols, detect_ci};
 pub use values::{MAX_DURATION, parse_header_value};
 
 use crate::cli::{Args, opt};
@@ -28,7 +28,6 @@ use crate::iam;
 use crate::lookup::build::CommitPrefix;
 use crate::lookup::jobs::is_documented_job_name;
 use crate::lookup::region;
-use crate::report::chart::Symbols;
 use crate::rules::{self, RuleConfig};
 use env::Lookup;
 use region_hint::{SDK_REGIONS, region_hint};
@@ -62,16 +61,17 @@ pub struct Config {
     pub poll_interval: Duration,
     /// `--inconclusive pass`: an inconclusive verdict exits 0.
     pub inconclusive_passes: bool,
+    /// `--unavailable pass`: a job the service could not answer for is `unavailable`, exit 0.
+    pub unavailable_passes: bool,
     pub format: Format,
     pub annotations: Annotations,
     pub junit: Option<PathBuf>,
     pub verbose: bool,
     /// `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, when annotations are `github`.
     pub github_files: GithubFiles,
-    /// Which CI runs the gate, for CI-specific touches in the text report.
-    pub ci: Ci,
-    /// The marks of the text report's history strip (`--ascii`, the locale).
-    pub symbols: Symbols,
+    /// What the renderers are told: the CI, the strip's marks (`--ascii`, the locale),
+    /// `--max-duration` for the chart, the saved response judged.
+    pub report: ReportOptions,
     /// A region the official SDKs do not list: the line naming the closest listed one, for
     /// a warning before any request.
     pub region_hint: Option<String>,
@@ -187,6 +187,9 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     let inconclusive_passes = lookup.parsed_or_default(opt::INCONCLUSIVE, |s| {
         parse_choice(s, &[("pass", true), ("fail", false)])
     })?;
+    let unavailable_passes = lookup.parsed_or_default(opt::UNAVAILABLE, |s| {
+        parse_choice(s, &[("pass", true), ("fail", false)])
+    })?;
     let junit = lookup.get(opt::JUNIT)?.map(|s| PathBuf::from(s.value));
     let verbose = lookup.switch(opt::VERBOSE)?;
     let job = JobRef {
@@ -195,9 +198,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     };
     let jobs = resolve_jobs(&lookup, &job)?;
     let (source, region_hint) = resolve_source(&lookup, &job, &jobs, &rules)?;
-    // The locale only picks the strip's marks: read it leniently, not as a setting.
-    let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
-    let symbols = Symbols::choose(lookup.switch(opt::ASCII)?, locale);
+    let report = resolve_report(&lookup, ci, &rules, &source)?;
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
         output: lookup.var("GITHUB_OUTPUT")?.map(PathBuf::from),
@@ -210,14 +211,39 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         wait,
         poll_interval,
         inconclusive_passes,
+        unavailable_passes,
         format,
         annotations,
         junit,
         verbose,
         github_files,
-        ci,
-        symbols,
+        report,
         region_hint,
+    })
+}
+
+/// How the renderers draw; `main` adds the time.
+fn resolve_report(
+    lookup: &Lookup,
+    ci: Ci,
+    rules: &RuleConfig,
+    source: &Source,
+) -> Result<ReportOptions, Error> {
+    // The locale only picks the strip's marks: read it leniently, not as a setting.
+    let locale = |name: &str| (lookup.env)(name).map(|v| v.to_string_lossy().into_owned());
+    let saved_input = match source {
+        Source::Saved(path) => Some(
+            path.as_ref()
+                .map_or("stdin".into(), |p| p.display().to_string()),
+        ),
+        Source::Api(_) => None,
+    };
+    Ok(ReportOptions {
+        ci,
+        now: 0,
+        symbols: Symbols::choose(lookup.switch(opt::ASCII)?, locale),
+        max_duration: rules.max_duration,
+        saved_input,
     })
 }
 

@@ -610,7 +610,7 @@ fn annotations_auto_detects_the_ci() {
     for (vars, annotations, ci) in cases {
         let config = resolve_with(&["--input", "-"], &vars).unwrap();
         assert_eq!(
-            (config.annotations, config.ci),
+            (config.annotations, config.report.ci),
             (annotations, ci),
             "{vars:?}"
         );
@@ -745,7 +745,7 @@ fn advisory_rules_are_enabled_ones_and_never_state() {
 fn ascii_by_flag_variable_or_locale() {
     let symbols = |argv: &[&str], vars: &[(&str, &str)]| {
         let argv = [&["--input", "x.json"], argv].concat();
-        resolve_with(&argv, vars).map(|c| c.symbols)
+        resolve_with(&argv, vars).map(|c| c.report.symbols)
     };
     let utf8 = ("LANG", "C.UTF-8");
     assert_eq!(symbols(&[], &[utf8]), Ok(Symbols::Unicode));
