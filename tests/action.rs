@@ -661,3 +661,53 @@ fn shipped_workflows_pass_expressions_to_scripts_through_env() {
     }
     assert!(pasted.is_empty(), "`${{{{` inside a script: {pasted:#?}");
 }
+
+/// Every action the repository runs is pinned by full commit SHA, with the version it is as a
+/// comment (`uses: actions/checkout@<40 hex> # v7.0.1`): a tag can be moved to other code.
+/// The example's own `servicestage-gate/servicestage-gate@v0` is the exception: it names
+/// what users write, and no release commit exists yet.
+#[test]
+fn actions_are_pinned_by_commit_sha() {
+    let root = Path::new(ROOT);
+    let mut files = vec![
+        root.join("action.yml"),
+        root.join("examples/ci/github-workflow.yml"),
+    ];
+    files.extend(
+        fs::read_dir(root.join(".github/workflows"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut seen = 0;
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            let Some(used) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            if used.starts_with("./") || used == "servicestage-gate/servicestage-gate@v0" {
+                continue;
+            }
+            let (action, rest) = used.split_once('@').unwrap();
+            let (sha, comment) = rest.split_once(" # ").unwrap_or((rest, ""));
+            let version = comment.strip_prefix('v').unwrap_or("");
+            assert!(
+                action.starts_with("actions/")
+                    && sha.len() == 40
+                    && sha
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                    && version.split('.').count() == 3
+                    && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+                "{}: {line}",
+                file.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "only {seen} actions found");
+}
