@@ -53,19 +53,13 @@ output() {
   fi
 }
 
-sha256_of() {
+sha256_of_stdin() {
   local sum
-  if command -v sha256sum >/dev/null; then sum="$(sha256sum <"$1")"; else sum="$(shasum -a 256 <"$1")"; fi
+  if command -v sha256sum >/dev/null; then sum="$(sha256sum)"; else sum="$(shasum -a 256)"; fi
   printf '%s' "${sum%% *}"
 }
 
-sha256_of_stdin() {
-  local file
-  file="$(mktemp)"
-  cat >"$file"
-  sha256_of "$file"
-  rm -f "$file"
-}
+sha256_of() { sha256_of_stdin <"$1"; }
 
 own_version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)"
 [[ "$own_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "Cargo.toml of this action has no MAJOR.MINOR.PATCH version"
