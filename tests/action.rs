@@ -1,9 +1,10 @@
-//! The GitHub Action and the CI examples: action.yml's inputs against the CLI's flags, the
-//! install script against a loopback "release" server, the composite steps run locally with
-//! a simulated runner, and the examples under examples/ci/.
+//! The GitHub Action: action.yml's inputs against the CLI's flags, the composite steps run
+//! locally with a simulated runner, and where the shipped workflows put expressions.
+//! tests/install.rs tests the install script, tests/ci_examples.rs the examples.
 #![cfg(unix)]
 
 mod common;
+mod release;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Reply, Server, gate, run};
+use release::{fake_cargo, scratch};
 use servicestage_gate::cli::{Fallback, OPTIONS, Opt};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -55,16 +57,6 @@ fn cli_flags() -> BTreeSet<String> {
         })
         .filter(|flag| flag != "help" && flag != "version")
         .collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "servicestage-gate-action-{name}-{}",
-        std::process::id()
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn flag_options() -> impl Iterator<Item = &'static Opt> {
@@ -216,247 +208,6 @@ fn every_input_reaches_the_gate_step_through_env_only() {
     );
     assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
     assert!(!action["branding"]["icon"].is_badvalue());
-}
-
-/// A copy of the action's scripts with a committed checksum for `version`.
-fn action_copy(name: &str, version: &str, checksums: &str) -> PathBuf {
-    let dir = scratch(name);
-    fs::create_dir_all(dir.join("scripts")).unwrap();
-    fs::create_dir_all(dir.join("checksums")).unwrap();
-    fs::copy(
-        Path::new(ROOT).join("scripts/install.sh"),
-        dir.join("scripts/install.sh"),
-    )
-    .unwrap();
-    fs::copy(Path::new(ROOT).join("Cargo.toml"), dir.join("Cargo.toml")).unwrap();
-    fs::write(dir.join(format!("checksums/{version}.sha256")), checksums).unwrap();
-    dir
-}
-
-/// A release archive holding a stand-in binary that prints `stub gate`.
-fn archive(dir: &Path) -> (Vec<u8>, String) {
-    let bin = dir.join("pack");
-    fs::create_dir_all(&bin).unwrap();
-    fs::write(bin.join("servicestage-gate"), "#!/bin/sh\necho stub gate\n").unwrap();
-    let tarball = dir.join("asset.tar.gz");
-    let status = Command::new("tar")
-        .arg("-czf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&bin)
-        .arg("servicestage-gate")
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let bytes = fs::read(&tarball).unwrap();
-    let sum = Command::new("sha256sum").arg(&tarball).output().unwrap();
-    let sum = String::from_utf8(sum.stdout)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
-    (bytes, sum)
-}
-
-/// A `cargo` on PATH that records its arguments and "installs" the real gate binary.
-fn fake_cargo(dir: &Path) -> PathBuf {
-    let bin = dir.join("fakebin");
-    fs::create_dir_all(&bin).unwrap();
-    let script = format!(
-        "#!/bin/sh\necho \"$@\" >> '{log}'\nroot=''\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\nmkdir -p \"$root/bin\" && cp '{gate}' \"$root/bin/servicestage-gate\"\n",
-        log = dir.join("cargo.log").display(),
-        gate = env!("CARGO_BIN_EXE_servicestage-gate"),
-    );
-    fs::write(bin.join("cargo"), script).unwrap();
-    Command::new("chmod")
-        .arg("+x")
-        .arg(bin.join("cargo"))
-        .status()
-        .unwrap();
-    bin
-}
-
-struct Install {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    bin: Option<String>,
-    cargo_log: String,
-}
-
-fn install(dir: &Path, env: &[(&str, &str)]) -> Install {
-    let output_file = dir.join("github_output");
-    let _ = fs::remove_file(&output_file);
-    let path = format!(
-        "{}:{}",
-        fake_cargo(dir).display(),
-        std::env::var("PATH").unwrap()
-    );
-    let out = Command::new("bash")
-        .arg(dir.join("scripts/install.sh"))
-        .env_clear()
-        .env("PATH", path)
-        .env("RUNNER_TEMP", dir.join("runner-temp"))
-        .env("GITHUB_OUTPUT", &output_file)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let outputs = fs::read_to_string(&output_file).unwrap_or_default();
-    Install {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        bin: outputs
-            .lines()
-            .find_map(|l| l.strip_prefix("bin="))
-            .map(String::from),
-        cargo_log: fs::read_to_string(dir.join("cargo.log")).unwrap_or_default(),
-    }
-}
-
-const ASSET: &str = "servicestage-gate-9.9.9-x86_64-unknown-linux-musl.tar.gz";
-
-/// Installs `version` on Linux/x86_64 from a loopback release server that serves `bytes`.
-fn install_served(action: &Path, version: &str, bytes: Vec<u8>) -> (Install, Server) {
-    let server = Server::start(move |_, _| Reply::Bytes(bytes.clone()));
-    let url = server.url();
-    let env = [
-        ("GATE_VERSION", version),
-        ("GATE_RELEASE_URL", &url),
-        ("GATE_PLATFORM", "Linux/x86_64"),
-    ];
-    (install(action, &env), server)
-}
-
-#[test]
-fn install_verifies_and_installs_a_good_archive() {
-    let dir = scratch("good");
-    let (bytes, sum) = archive(&dir);
-    let action = action_copy("good-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
-    let (result, server) = install_served(&action, "v9.9.9", bytes);
-    assert_eq!(result.code, 0, "{}", result.stderr);
-    assert_eq!(server.requests()[0].target, format!("/v9.9.9/{ASSET}"));
-    let bin = result.bin.expect("the bin output");
-    let ran = Command::new(&bin).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&ran.stdout), "stub gate\n");
-    assert!(result.cargo_log.is_empty(), "nothing was built");
-}
-
-#[test]
-fn install_refuses_a_tampered_archive() {
-    let dir = scratch("tampered");
-    let (mut bytes, sum) = archive(&dir);
-    let action = action_copy("tampered-action", "9.9.9", &format!("{sum}  {ASSET}\n"));
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0xff;
-    let (result, _server) = install_served(&action, "9.9.9", bytes);
-    assert_ne!(result.code, 0);
-    assert!(
-        result
-            .stdout
-            .contains("::error title=servicestage-gate install::checksum mismatch"),
-        "{}",
-        result.stdout
-    );
-    assert_eq!(result.bin, None);
-    assert!(
-        !action
-            .join("runner-temp/servicestage-gate-9.9.9/bin/servicestage-gate")
-            .exists(),
-        "a tampered binary was installed"
-    );
-}
-
-#[test]
-fn install_builds_from_source_without_an_asset_or_when_asked() {
-    let cases = [
-        (
-            "no-platform",
-            vec![("GATE_VERSION", "9.9.9"), ("GATE_PLATFORM", "Plan9/mips")],
-            "no prebuilt asset for Plan9/mips",
-        ),
-        (
-            "no-checksum",
-            vec![("GATE_VERSION", "1.2.3"), ("GATE_PLATFORM", "Linux/x86_64")],
-            "no committed checksum",
-        ),
-        (
-            "source",
-            vec![
-                ("GATE_VERSION", "source"),
-                ("GATE_PLATFORM", "Linux/x86_64"),
-            ],
-            "version: source",
-        ),
-    ];
-    for (name, env, reason) in cases {
-        let action = action_copy(name, "9.9.9", &format!("{}  {ASSET}\n", "0".repeat(64)));
-        let result = install(&action, &env);
-        assert_eq!(result.code, 0, "{name}: {}", result.stderr);
-        assert!(result.stderr.contains(reason), "{name}: {}", result.stderr);
-        assert!(
-            result.cargo_log.starts_with(&format!(
-                "install --locked --quiet --path {}",
-                action.display()
-            )),
-            "{name}: {}",
-            result.cargo_log
-        );
-        assert!(result.bin.unwrap().ends_with("/bin/servicestage-gate"));
-    }
-}
-
-/// The action's cache step: `install.sh --cache-key`'s outputs for this environment.
-fn cache_key(dir: &Path, env: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let out = Command::new("bash")
-        .arg(dir.join("scripts/install.sh"))
-        .arg("--cache-key")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap())
-        .env("RUNNER_TEMP", dir.join("runner-temp"))
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    read_outputs(&String::from_utf8(out.stdout).unwrap())
-}
-
-#[test]
-fn a_source_build_restored_by_the_cache_is_reused_and_a_download_is_not_cached() {
-    let (_, sum) = archive(&scratch("cache-archive"));
-    let action = action_copy("cache", "9.9.9", &format!("{sum}  {ASSET}\n"));
-    let platform = ("GATE_PLATFORM", "Linux/x86_64");
-    assert!(cache_key(&action, &[("GATE_VERSION", "9.9.9"), platform]).is_empty());
-
-    let source = [("GATE_VERSION", "source"), platform];
-    let outputs = cache_key(&action, &source);
-    assert!(outputs["key"].starts_with(&format!("{}-", env!("CARGO_PKG_VERSION"))));
-    // What actions/cache restores on a hit: an earlier run's build at the step's path.
-    let cached = Path::new(&outputs["path"]).join("bin/servicestage-gate");
-    fs::create_dir_all(cached.parent().unwrap()).unwrap();
-    fs::copy(env!("CARGO_BIN_EXE_servicestage-gate"), &cached).unwrap();
-
-    let hit = install(&action, &[source[0], platform, ("GATE_CACHE_HIT", "true")]);
-    assert_eq!(hit.code, 0, "{}", hit.stderr);
-    assert!(
-        hit.stderr.contains("reusing the build cached"),
-        "{}",
-        hit.stderr
-    );
-    assert_eq!(hit.cargo_log, "", "a cache hit still ran cargo");
-    assert_eq!(hit.bin.as_deref(), cached.to_str());
-
-    let miss = install(&action, &source);
-    assert!(
-        miss.cargo_log.starts_with("install --locked"),
-        "{}",
-        miss.cargo_log
-    );
 }
 
 /// Replaces `${{ inputs.x }}` and `${{ steps.s.outputs.o }}` the way the runner does.
@@ -665,99 +416,6 @@ fn empty_inputs_leave_job_variables_alone() {
         usage.outputs["verdict"], "",
         "a usage error writes no outputs"
     );
-}
-
-/// Words like `--max-duration` in a file.
-fn flags_named(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .filter_map(|w| w.strip_prefix("--"))
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
-        .map(String::from)
-        .collect()
-}
-
-/// Words like `SERVICESTAGE_JOB_ID` in a file.
-fn variables_named(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.starts_with("SERVICESTAGE_") || w.starts_with("HUAWEICLOUD_SDK_"))
-        .map(String::from)
-        .collect()
-}
-
-#[test]
-fn ci_examples_parse_and_name_real_flags_and_variables() {
-    let flags = cli_flags();
-    let mut variables: BTreeSet<String> = flags
-        .iter()
-        .map(|f| format!("SERVICESTAGE_{}", f.to_uppercase().replace('-', "_")))
-        .collect();
-    variables.extend(
-        [
-            "SERVICESTAGE_TOKEN",
-            "HUAWEICLOUD_SDK_AK",
-            "HUAWEICLOUD_SDK_SK",
-            "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-            "HUAWEICLOUD_SDK_PROJECT_ID",
-        ]
-        .map(String::from),
-    );
-    // curl's and tar's flags in the install lines are not the gate's
-    let others: BTreeSet<&str> = [
-        "fail",
-        "silent",
-        "show-error",
-        "location",
-        "proto",
-        "tlsv1",
-        "retry",
-        "output",
-    ]
-    .into();
-    let dir = Path::new(ROOT).join("examples/ci");
-    let mut seen = 0;
-    for entry in fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let text = fs::read_to_string(&path).unwrap();
-        if path.extension().is_some_and(|e| e == "yml") {
-            yaml(&path);
-        }
-        for flag in flags_named(&text) {
-            assert!(
-                flags.contains(&flag) || others.contains(flag.as_str()),
-                "{}: --{flag} is not a flag",
-                path.display()
-            );
-        }
-        for variable in variables_named(&text) {
-            assert!(
-                variables.contains(&variable),
-                "{}: {variable} is not read by the gate",
-                path.display()
-            );
-        }
-        assert!(text.contains("servicestage-gate"), "{}", path.display());
-        seen += 1;
-    }
-    assert_eq!(
-        seen, 4,
-        "github-workflow.yml, gitlab-ci.yml, Jenkinsfile, azure-pipelines.yml"
-    );
-
-    let workflow = yaml(&dir.join("github-workflow.yml"));
-    let with = workflow["jobs"]["deploy"]["steps"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"].as_str() == Some("gate"))
-        .unwrap()["with"]
-        .clone();
-    let inputs = keys(&action()["inputs"]);
-    for key in keys(&with) {
-        assert!(
-            inputs.contains(&key),
-            "github-workflow.yml passes unknown input {key}"
-        );
-    }
 }
 
 #[test]
@@ -982,4 +640,74 @@ fn the_expression_check_finds_a_description_and_spares_defaults_values_and_steps
         misplaced_expressions(&workflow, workflow_expression_allowed),
         ["name", "on.push.branches.0"]
     );
+}
+
+/// A `run:` script gets expressions through `env:`, never pasted into its text, where a value
+/// such as a build id (server data) would run as shell: GitHub's script-injection class.
+#[test]
+fn shipped_workflows_pass_expressions_to_scripts_through_env() {
+    let mut pasted = Vec::new();
+    for (name, doc) in shipped_workflows() {
+        for (job, body) in doc["jobs"].as_hash().unwrap() {
+            for (i, step) in body["steps"].as_vec().into_iter().flatten().enumerate() {
+                if step["run"].as_str().is_some_and(|s| s.contains("${{")) {
+                    pasted.push(format!(
+                        "{name}: jobs.{}.steps.{i}.run",
+                        job.as_str().unwrap()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(pasted.is_empty(), "`${{{{` inside a script: {pasted:#?}");
+}
+
+/// Every action the repository runs is pinned by full commit SHA, with the version it is as a
+/// comment (`uses: actions/checkout@<40 hex> # v7.0.1`): a tag can be moved to other code.
+/// The example's own `servicestage-gate/servicestage-gate@v0` is the exception: it names
+/// what users write, and no release commit exists yet.
+#[test]
+fn actions_are_pinned_by_commit_sha() {
+    let root = Path::new(ROOT);
+    let mut files = vec![
+        root.join("action.yml"),
+        root.join("examples/ci/github-workflow.yml"),
+    ];
+    files.extend(
+        fs::read_dir(root.join(".github/workflows"))
+            .unwrap()
+            .map(|e| e.unwrap().path()),
+    );
+    let mut seen = 0;
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            let Some(used) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            if used.starts_with("./") || used == "servicestage-gate/servicestage-gate@v0" {
+                continue;
+            }
+            let (action, rest) = used.split_once('@').unwrap();
+            let (sha, comment) = rest.split_once(" # ").unwrap_or((rest, ""));
+            let version = comment.strip_prefix('v').unwrap_or("");
+            assert!(
+                action.starts_with("actions/")
+                    && sha.len() == 40
+                    && sha
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                    && version.split('.').count() == 3
+                    && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+                "{}: {line}",
+                file.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "only {seen} actions found");
 }
