@@ -617,3 +617,129 @@ fn the_development_page_lists_every_ci_step() {
         );
     }
 }
+
+/// The fake on `port` with `fixture`: its first stdout line (the URL it serves) once it
+/// listens, and the process.
+fn start_fake(port: &str, fixture: &str) -> (String, std::process::Child) {
+    use std::io::BufRead;
+    let mut child = Command::new(fake_server())
+        .args(["--port", port, "--fixture", &common::example(fixture)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    (url.trim().to_string(), child)
+}
+
+/// Issue 20, item 2: a second fake on a taken port says so in one line, not a Debug print.
+#[test]
+fn the_fake_says_in_one_line_that_its_port_is_taken() {
+    let (url, mut first) = start_fake("0", "passing.json");
+    let port = url.rsplit(':').next().unwrap().to_string();
+    let (_, second) = start_fake(&port, "passing.json");
+    let out = second.wait_with_output().unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "fake-servicestage: 127.0.0.1:{port} is in use: stop what listens there (an earlier \
+             fake: Ctrl-C in its terminal), or pick another --port\n"
+        )
+    );
+}
+
+/// Issue 20, item 3: after a keyless login the fake still takes the demo token, while the
+/// token it issued first is stale once it issued a second.
+#[test]
+fn the_fake_keeps_the_demo_token_after_a_keyless_login() {
+    let (url, mut fake) = start_fake("0", "passing.json");
+    let gate_with = |env: &[(&str, &str)]| {
+        let mut command = gate();
+        command.args([
+            "--endpoint",
+            &url,
+            "--iam-endpoint",
+            &url,
+            "--region",
+            "cn-north-4",
+        ]);
+        command
+            .args(["--job-id", "j", "--job-name", "n"])
+            .envs(env.iter().copied());
+        run(&mut command)
+    };
+    let login = [
+        ("SERVICESTAGE_IAM_USER", "ci-gate"),
+        ("SERVICESTAGE_IAM_DOMAIN", "acme"),
+        ("SERVICESTAGE_IAM_PASSWORD", "fake-password"),
+    ];
+    let codes = [
+        gate_with(&login).code,
+        gate_with(&login).code,
+        gate_with(&[("SERVICESTAGE_TOKEN", "demo")]).code,
+        gate_with(&[("SERVICESTAGE_TOKEN", "fake-iam-token-1")]).code,
+    ];
+    let _ = fake.kill();
+    let _ = fake.wait();
+    assert_eq!(
+        codes,
+        [0, 0, 0, 3],
+        "login, login, demo token, the first issued token"
+    );
+}
+
+/// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every relative link of the README and docs/ leads to a file that exists, and to a
+/// heading of it when it names one.
+#[test]
+fn the_docs_links_lead_somewhere() {
+    assert_eq!(anchor("JSON (`--format json`)"), "json---format-json");
+    assert_eq!(anchor("4. Keyless credentials"), "4-keyless-credentials");
+    let mut broken = Vec::new();
+    for (name, text) in pages() {
+        let dir = Path::new(ROOT).join(&name).parent().unwrap().to_path_buf();
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap();
+            if target.starts_with("http://") || target.starts_with("https://") {
+                continue;
+            }
+            let (file, heading) = target.split_once('#').unwrap_or((target, ""));
+            let path = match file {
+                "" => Path::new(ROOT).join(&name),
+                _ => dir.join(file),
+            };
+            let Ok(linked) = fs::read_to_string(&path) else {
+                if !path.exists() {
+                    broken.push(format!("{name}: {target}"));
+                }
+                continue;
+            };
+            let headings: Vec<String> = linked
+                .lines()
+                .filter_map(|l| l.strip_prefix('#'))
+                .map(|l| anchor(l.trim_start_matches('#')))
+                .collect();
+            if !heading.is_empty() && !headings.iter().any(|h| h == heading) {
+                broken.push(format!("{name}: {target} (no such heading)"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+}
