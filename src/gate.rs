@@ -4,10 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::client::{Deadline, Session};
-use crate::config::{Config, JobRef, Secret, Source};
+use crate::config::{Api, Config, JobRef, Source, Token};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
+use crate::http::{Deadline, Session, SystemClock};
 use crate::report::{JobReport, Run};
 use crate::rules;
 
@@ -20,35 +20,28 @@ pub const MAX_PARALLEL: usize = 8;
 pub fn run(
     config: &Config,
     log: &(dyn Fn(&str) + Sync),
-    on_secret: &(dyn Fn(&Secret) + Sync),
+    on_secret: &(dyn Fn(&Token) + Sync),
 ) -> Run {
-    if config.jobs.is_empty() {
-        let fetched = fetch::history(config, &mut |line| log(line), on_secret);
+    let (api, jobs) = match &config.source {
+        Source::Saved(path) => {
+            let report = judged(config, fetch::saved(&config.job, path.as_deref()));
+            return Run::single(report.job, report.outcome, report.requests);
+        }
+        Source::Api { api, jobs } => (api, jobs),
+    };
+    let session = Session::new(&api.credentials, on_secret);
+    let deadline = Deadline::for_run(config.wait, api.timeout, api.retries, &SystemClock);
+    if jobs.is_empty() {
+        let mut log = |line: &str| log(line);
+        let fetched = fetch::job_history(config, api, &config.job, &session, deadline, &mut log);
         let report = judged(config, fetched);
         return Run::single(report.job, report.outcome, report.requests);
     }
-    let (session, deadline) = match &config.source {
-        Source::Api(api) => (
-            Session::new(&api.credentials, on_secret),
-            Deadline::for_run(config.wait, api),
-        ),
-        // The config refuses this; should it get here, no job can be judged.
-        Source::Saved(_) => {
-            let refused = |job: &JobRef| JobReport {
-                job: job.clone(),
-                outcome: Err(Error::Usage("--job needs the API, not --input".into())),
-                requests: 0,
-            };
-            return Run {
-                jobs: config.jobs.iter().map(refused).collect(),
-                several: true,
-            };
-        }
-    };
     let next = AtomicUsize::new(0);
+    let shared = (api.as_ref(), &session, &deadline);
     let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..config.jobs.len().min(MAX_PARALLEL))
-            .map(|_| scope.spawn(|| work(config, &next, (&session, &deadline), log)))
+        let workers: Vec<_> = (0..jobs.len().min(MAX_PARALLEL))
+            .map(|_| scope.spawn(|| work(config, jobs, &next, shared, log)))
             .collect();
         workers
             .into_iter()
@@ -56,8 +49,7 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(index, _)| *index);
-    let jobs = config
-        .jobs
+    let jobs = jobs
         .iter()
         .enumerate()
         .map(
@@ -93,19 +85,21 @@ fn judged(config: &Config, fetched: Fetched) -> JobReport {
 /// the run's session (one login) and deadline.
 fn work(
     config: &Config,
+    jobs: &[JobRef],
     next: &AtomicUsize,
-    (session, deadline): (&Session, &Deadline),
+    (api, session, deadline): (&Api, &Session, &Deadline),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<(usize, JobReport)> {
     let mut done = Vec::new();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = config.jobs.get(index) else {
+        let Some(job) = jobs.get(index) else {
             return done;
         };
         let name = job.name.clone().unwrap_or_default();
         let mut prefixed = |line: &str| log(&format!("{name}: {line}"));
-        let fetched = fetch::job_history(config, job, session, deadline.clone(), &mut prefixed);
+        let fetched =
+            fetch::job_history(config, api, job, session, deadline.clone(), &mut prefixed);
         done.push((index, judged(config, fetched)));
     }
 }

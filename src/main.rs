@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, Secret};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, Token};
 use servicestage_gate::error::Error;
 use servicestage_gate::gate;
 use servicestage_gate::report::{JobReport, Run, azure, github, json, junit, text};
@@ -90,7 +90,7 @@ fn one_job(job: JobRef) -> (Vec<JobRef>, bool) {
 /// Under GitHub annotations, a token the gate obtained itself is masked in the job log
 /// before anything else is printed: the contract's one exception to "secrets never in
 /// output". Where annotations go: stdout, or stderr under `--format json`.
-fn print_mask(config: &Config, secret: &Secret) {
+fn print_mask(config: &Config, secret: &Token) {
     if config.annotations != Annotations::Github {
         return;
     }
@@ -105,7 +105,7 @@ fn print_mask(config: &Config, secret: &Secret) {
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Run {
     let stderr_line = |line: &str| write_stderr(&text::log_line(line));
-    let mask = |secret: &Secret| print_mask(config, secret);
+    let mask = |secret: &Token| print_mask(config, secret);
     gate::run(config, &stderr_line, &mask)
 }
 

@@ -7,8 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::lookup::build::CommitPrefix;
-use crate::model::{Build, Explanation, FailedPhase, Finished, State};
+pub use crate::model::History;
+use crate::model::{Build, CommitPrefix, Explanation, FailedPhase, Finished, State};
 
 pub const STATE: &str = "state";
 pub const MAX_DURATION: &str = "max-duration";
@@ -220,18 +220,6 @@ pub struct Evaluation {
     pub summary: Summary,
     /// The finished builds the history rules looked at, newest first.
     pub window: Vec<Build>,
-}
-
-/// The builds that were received, with the API's own counts when it sent them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct History {
-    pub builds: Vec<Build>,
-    pub total: Option<u64>,
-    pub finished: Option<u64>,
-    pub successful: Option<u64>,
-    /// `--commit`: the id of the build whose details matched, if one did.
-    pub commit_match: Option<String>,
-    pub explanation: Explanation,
 }
 
 /// The builds received, counted the way the API counts them.

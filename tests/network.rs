@@ -512,7 +512,7 @@ fn a_credential_a_header_cannot_carry_is_a_usage_error_never_retried() {
                     .arg(&token);
                 c
             },
-            "--token-file: holds a character an HTTP header cannot carry",
+            "--token-file: contains a control character (such as a line break), which no HTTP header can carry",
         ),
         (
             {

@@ -1,9 +1,10 @@
 //! Properties of the rules over thousands of random histories and configs. A small seeded
 //! generator keeps every case reproducible: a failure names its seed.
 
+use servicestage_gate::backend::{Page, PageRef};
 use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
-use servicestage_gate::model::{Build, Page, State};
+use servicestage_gate::model::{Build, State};
 use servicestage_gate::rules::{self, Evaluation, History, Percent, RuleConfig, Verdict};
 use std::time::Duration;
 
@@ -264,7 +265,17 @@ fn paged_results_equal_the_single_page_result() {
             })
             .collect();
         let paged = fetch::collect(
-            |n| Ok::<_, Error>(pages.get(n as usize - 1).cloned().unwrap_or_default()),
+            |at| {
+                let page = pages.get(at.index as usize).cloned().unwrap_or_default();
+                let next = PageRef {
+                    index: at.index + 1,
+                    ..at
+                };
+                Ok::<_, Error>(Page {
+                    next: Some(next),
+                    ..page
+                })
+            },
             &config,
         )
         .unwrap();

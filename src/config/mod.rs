@@ -14,26 +14,27 @@ mod values;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use credentials::{Credentials, Secret};
-pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
+pub use crate::secret::{
+    Credentials, Endpoint, HeaderValue, Scheme, Secret, Token, parse_endpoint,
+};
+pub use endpoint::parse_region;
 pub use env::{Env, env_name, var};
 pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
-pub use values::{MAX_DURATION, parse_header_value};
+pub use values::MAX_DURATION;
 
+use crate::backend::{MAX_PAGES, PER_PAGE};
 use crate::cli::Args;
 use crate::error::Error;
-use crate::iam;
-use crate::lookup::build::CommitPrefix;
-use crate::lookup::jobs::check_job_name;
-use crate::lookup::region;
+use crate::model::CommitPrefix;
 use crate::report::chart::Symbols;
 use crate::rules::{self, RuleConfig};
+use crate::servicestage::{self, check_job_name};
 use env::Lookup;
 use values::*;
 
 /// Largest `--window`: with `--commit` and history rules the gate pages until twice the
 /// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
-const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
+const MAX_WINDOW: usize = (MAX_PAGES * PER_PAGE / 2) as usize;
 
 /// A `--window`: 1 to `MAX_WINDOW` builds.
 fn parse_window(s: &str) -> Result<usize, String> {
@@ -50,9 +51,8 @@ fn parse_window(s: &str) -> Result<usize, String> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The job as the user named it (`--job-id`, `--job-name`); empty with `--job`.
     pub job: JobRef,
-    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
-    pub jobs: Vec<JobRef>,
     pub source: Source,
     pub rules: RuleConfig,
     pub wait: Duration,
@@ -78,25 +78,27 @@ pub struct JobRef {
     pub name: Option<String>,
 }
 
+/// Where the builds come from: one saved response, or the API for one job or several.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// `--input`: a saved response; `None` is stdin.
+    /// `--input`: a saved response, judged as `Config::job`; `None` is stdin.
     Saved(Option<PathBuf>),
-    Api(Box<Api>),
+    /// The API: the job `Config::job` names, or with `--job` the `jobs` named, by name,
+    /// in the order given.
+    Api { api: Box<Api>, jobs: Vec<JobRef> },
 }
 
 /// Everything the HTTP client needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Api {
-    pub endpoint: Endpoint,
-    /// `None`: looked up by `job_name` in the job list.
-    pub job_id: Option<String>,
-    pub job_name: String,
-    pub project_id: Option<String>,
-    pub credentials: Credentials,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub ca_certs: Vec<PathBuf>,
+pub type Api = crate::http::Settings;
+
+impl Config {
+    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
+    pub fn jobs(&self) -> &[JobRef] {
+        match &self.source {
+            Source::Api { jobs, .. } => jobs,
+            Source::Saved(_) => &[],
+        }
+    }
 }
 
 /// Where the output format can be told before the arguments parse, for usage errors. Best
@@ -143,7 +145,7 @@ fn resolve_source(
     args: &Args,
     lookup: &Lookup,
     job: &JobRef,
-    jobs: &[JobRef],
+    jobs: Vec<JobRef>,
     rules: &RuleConfig,
 ) -> Result<Source, Error> {
     Ok(match lookup.get("input", &args.input)? {
@@ -160,7 +162,10 @@ fn resolve_source(
         }
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
-        None => Source::Api(Box::new(resolve_api(args, lookup, job, !jobs.is_empty())?)),
+        None => Source::Api {
+            api: Box::new(resolve_api(args, lookup, job, !jobs.is_empty())?),
+            jobs,
+        },
     })
 }
 
@@ -186,7 +191,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
     };
     let jobs = resolve_jobs(args, &lookup, &job)?;
-    let source = resolve_source(args, &lookup, &job, &jobs, &rules)?;
+    let source = resolve_source(args, &lookup, &job, jobs, &rules)?;
     // The locale only picks the strip's marks: read it leniently, not as a setting.
     let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
     let symbols = Symbols::choose(lookup.switch("ascii", args.ascii)?, locale);
@@ -196,7 +201,6 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     };
     Ok(Config {
         job,
-        jobs,
         source,
         rules,
         wait,
@@ -366,27 +370,20 @@ fn resolve_min_builds(args: &Args, lookup: &Lookup, window: usize) -> Result<usi
     })
 }
 
-/// With `several` (`--job`) the job id and name are left empty: each job gets its own.
+/// With `several` (`--job`) no single job is needed: each named job is looked up.
 fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Result<Api, Error> {
-    let required = |value: &Option<String>, flag: &str| {
-        value.clone().ok_or_else(|| {
-            Error::Usage(format!(
-                "--{flag} is required (or set {}), unless --input is given",
-                env_name(flag)
-            ))
-        })
-    };
-    // With several jobs (`--job`) the job is filled in per job: by name, looked up.
-    let job_name = match several {
-        true => String::new(),
-        false => required(&job.name, "job-name")?,
-    };
+    if !several && job.name.is_none() {
+        return Err(Error::Usage(format!(
+            "--job-name is required (or set {}), unless --input is given",
+            env_name("job-name")
+        )));
+    }
     // The name pattern matters only when the name is all there is to find the id by.
     if !several
         && job.id.is_none()
         && let Some(setting) = lookup.get("job-name", &args.job_name)?
     {
-        check_job_name(&setting.origin, &job_name)?;
+        check_job_name(&setting.origin, &setting.value)?;
     }
     let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
     let retries =
@@ -396,19 +393,12 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Res
         })?;
     let region = lookup.parsed("region", &args.region, parse_region)?;
     let project_id = resolve_project_id(args, lookup)?;
-    let flags = iam::Flags {
-        token_file: args.token_file.clone(),
-        iam_endpoint: args.iam_endpoint.clone(),
-        iam_user: args.iam_user.clone(),
-        iam_domain: args.iam_domain.clone(),
-        oidc_audience: args.oidc_audience.clone(),
-    };
-    let place = iam::Place {
+    let place = credentials::Place {
         region: region.as_deref(),
-        project_id: project_id.as_deref(),
+        project_id: project_id.as_ref(),
     };
     // Credentials first: the auth action's key pair brings its own region.
-    let resolved = iam::resolve(&flags, place, lookup.env)?;
+    let resolved = credentials::resolve(args, lookup, place)?;
     let mut ca_certs: Vec<PathBuf> = lookup
         .get("ca-cert", &args.ca_cert)?
         .map(|s| PathBuf::from(s.value))
@@ -417,8 +407,6 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Res
     ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
     Ok(Api {
         endpoint: resolve_endpoint(args, lookup, resolved.region.as_deref())?,
-        job_id: job.id.clone(),
-        job_name,
         project_id: resolved.project_id,
         credentials: resolved.credentials,
         timeout,
@@ -428,18 +416,15 @@ fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Res
 }
 
 /// `--project-id`, `SERVICESTAGE_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; trimmed.
-fn resolve_project_id(args: &Args, lookup: &Lookup) -> Result<Option<String>, Error> {
-    let project_id = match lookup.parsed("project-id", &args.project_id, parse_header_value)? {
-        Some(id) => Some(id),
-        None => {
-            let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
-            let value = lookup.var(sdk)?.map(|v| parse_header_value(v.trim()));
-            value
-                .transpose()
-                .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
-        }
-    };
-    Ok(project_id.map(|p| p.trim().to_string()))
+fn resolve_project_id(args: &Args, lookup: &Lookup) -> Result<Option<HeaderValue>, Error> {
+    if let Some(id) = lookup.parsed("project-id", &args.project_id, HeaderValue::parse)? {
+        return Ok(Some(id));
+    }
+    let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
+    let value = lookup.var(sdk)?.map(|v| HeaderValue::parse(v.trim()));
+    value
+        .transpose()
+        .map_err(|why| Error::Usage(format!("{sdk}: {why}")))
 }
 
 /// `--endpoint`, else the region's (given, or the auth action's).
@@ -448,9 +433,7 @@ fn resolve_endpoint(args: &Args, lookup: &Lookup, region: Option<&str>) -> Resul
         return Ok(endpoint);
     }
     match region {
-        Some(region) => {
-            Endpoint::parse(&region::servicestage_endpoint(region)).map_err(Error::Usage)
-        }
+        Some(region) => servicestage::endpoint(region).map_err(Error::Usage),
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",
             env_name("endpoint"),

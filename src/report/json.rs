@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::escape::json_inert;
 use super::{JobReport, Run, verdict_name};
-use crate::lookup::build::BuildDetails;
+use crate::model::BuildDetails;
 use crate::model::{Build, Explanation, FailedPhase};
 
 #[derive(Serialize)]

@@ -125,7 +125,7 @@ mod tests {
     use super::*;
     use crate::config::{Ci, JobRef, Source};
     use crate::error::HttpFailure;
-    use crate::lookup::build::BuildDetails;
+    use crate::model::BuildDetails;
     use crate::model::{Explanation, FailedPhase, State};
     use crate::rules::{RuleResult, Summary};
 

@@ -1,15 +1,19 @@
 //! What one HTTP response means: a pure function of its status, the headers the gate
 //! reads and the body, so every case is a table test without a server.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::secrets::Secrets;
 use crate::error::{Error, HttpFailure};
+use crate::json::{self, Fields, Named};
+use crate::text::one_line;
 
 /// A server's `Retry-After` is honoured up to this.
 pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
-/// Server text is folded onto one line and cut to this many characters.
-const MAX_CHARS: usize = 500;
 /// What replaces server text that echoed a credential.
 pub const WITHHELD: &str = "<redacted> (the API's text echoed a credential)";
 
@@ -205,37 +209,93 @@ fn advice(status: u16, location: Option<&str>, context: &Context) -> String {
     }
 }
 
-/// Server text folded onto one line, without control characters, cut to a readable length.
-/// Callers check it for credentials first, on the whole text.
-pub fn one_line(text: &str) -> String {
-    let cleaned: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let folded = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    match folded.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}...", &folded[..cut]),
-        None => folded,
+/// Huawei Cloud error bodies spell their fields three ways: (code, message). A body that
+/// is no JSON object, or names a field twice, says nothing.
+pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
+    const ERROR: Named = Named {
+        name: "error body",
+        expected: "an object",
+    };
+    let Ok(fields) = json::parse(body, ErrorFields::default(), ERROR) else {
+        return (None, None);
+    };
+    let [
+        code,
+        code_camel,
+        code_short,
+        message,
+        message_camel,
+        message_short,
+    ] = fields.0;
+    (
+        code.or(code_camel).or(code_short),
+        message.or(message_camel).or(message_short),
+    )
+}
+
+/// The six spellings, in `KEYS` order.
+#[derive(Default)]
+struct ErrorFields([Option<String>; 6]);
+
+impl<'de> Fields<'de> for ErrorFields {
+    const WHAT: &'static str = "an error object";
+    const KEYS: &'static [&'static str] = &[
+        "error_code",
+        "errorCode",
+        "code",
+        "error_msg",
+        "errorMsg",
+        "message",
+    ];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+        let index = Self::KEYS.iter().position(|k| *k == key).unwrap_or(0);
+        self.0[index] = map.next_value::<Scalar>()?.0;
+        Ok(())
     }
 }
 
-/// Huawei Cloud error bodies spell their fields three ways: (code, message).
-pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return (None, None);
-    };
-    let field = |names: &[&str]| {
-        names.iter().find_map(|name| match map.get(*name) {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        })
-    };
-    (
-        field(&["error_code", "errorCode", "code"]),
-        field(&["error_msg", "errorMsg", "message"]),
-    )
+/// A non-empty string, or a number as text; any other value is `None`.
+struct Scalar(Option<String>);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor).map(Scalar)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -644,7 +704,7 @@ mod tests {
             "a ::add-mask::x [31m b"
         );
         let cut = one_line(&"é".repeat(600));
-        assert_eq!(cut.chars().count(), MAX_CHARS + 3);
+        assert_eq!(cut.chars().count(), 500 + 3);
         assert!(cut.ends_with("..."));
     }
 

@@ -1,94 +1,64 @@
-//! The build by commit and why it failed: `--commit` prefixes, build details
+//! Why the build is the target and why it failed: build details
 //! (`GET /assembling/v1/builds/{build_id}`) and build phases
 //! (`GET /assembling/v1/builds/{build_id}/phases`). These explain a verdict; only the
-//! commit decides which build is the target.
+//! commit in the details decides which build is the target.
 
-use std::io::Read;
+use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::object::{self, Fields, List};
 use super::{optional_text, required_text};
 use crate::error::Error;
-use crate::model::State;
+use crate::json::{self, Fields, Named};
+use crate::model::{BuildDetails, State};
 
-/// A `--commit` value: 7 to 64 hex digits (SHA-1 or SHA-256, whole or a prefix),
-/// kept in lower case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitPrefix(String);
-
-impl CommitPrefix {
-    /// Parses a `--commit` value; surrounding whitespace (a CI variable's newline) is
-    /// ignored. The error has no flag name: the config adds the flag or variable.
-    pub fn parse(raw: &str) -> Result<CommitPrefix, String> {
-        let hex = raw.trim();
-        if (7..=64).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(CommitPrefix(hex.to_ascii_lowercase()));
-        }
-        Err(format!(
-            "invalid commit {raw:?} (expected 7 to 64 hex digits of the commit ServiceStage \
-             builds, e.g. the pipeline's full commit SHA)"
-        ))
-    }
-
-    /// Whether `commit_id` (a build's source commit) starts with this prefix, in any case.
-    pub fn matches(&self, commit_id: &str) -> bool {
-        commit_id
-            .as_bytes()
-            .get(..self.0.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(self.0.as_bytes()))
-    }
-
-    /// The prefix as given, lower case; the first seven digits name it in messages.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// What the gate reads of a build's details. Absent, null and empty fields are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BuildDetails {
-    pub build_id: String,
-    pub state: Option<State>,
-    /// Lower-case hex.
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    /// As the API writes it (`2025-06-24 12:10:30 +0000 UTC`), checked as safe text.
-    pub started_at: Option<String>,
-    pub ended_at: Option<String>,
-}
+const DETAILS: Named = Named {
+    name: "build details",
+    expected: "what the API documents",
+};
+const PHASES: Named = Named {
+    name: "phase list",
+    expected: "what the API documents",
+};
 
 #[derive(Default)]
-struct RawDetails {
-    build_id: Option<String>,
-    build_state: Option<String>,
-    commit_id: Option<String>,
-    branch: Option<String>,
-    started_at: Option<String>,
-    ended_at: Option<String>,
+struct RawDetails<'a> {
+    build_id: Option<Cow<'a, str>>,
+    build_state: Option<Cow<'a, str>>,
+    commit_id: Option<Cow<'a, str>>,
+    branch: Option<Cow<'a, str>>,
+    started_at: Option<Cow<'a, str>>,
+    ended_at: Option<Cow<'a, str>>,
 }
 
-impl Fields for RawDetails {
-    const WHAT: &'static str = "build details";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawDetails<'de> {
+    const WHAT: &'static str = "a build details object";
+    const KEYS: &'static [&'static str] = &[
+        "build_id",
+        "build_state",
+        "commit_id",
+        "branch",
+        "started_at",
+        "ended_at",
+    ];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         let slot = match key {
             "build_id" => &mut self.build_id,
             "build_state" => &mut self.build_state,
             "commit_id" => &mut self.commit_id,
             "branch" => &mut self.branch,
             "started_at" => &mut self.started_at,
-            "ended_at" => &mut self.ended_at,
-            _ => return Ok(false),
+            _ => &mut self.ended_at,
         };
-        *slot = object::text(map, key)?;
-        Ok(true)
+        *slot = json::text(map, key)?;
+        Ok(())
     }
 }
 
 /// Parses the details of build `build_id`. Details of another build, or a commit id that
 /// is not hex, are `response` errors: a wrong commit would pick the wrong target.
-pub fn parse_build_details(reader: impl Read, build_id: &str) -> Result<BuildDetails, Error> {
-    let raw: RawDetails = object::parse(reader, "build details")?;
+pub fn parse_build_details(bytes: &[u8], build_id: &str) -> Result<BuildDetails, Error> {
+    let raw = json::parse(bytes, RawDetails::default(), DETAILS)?;
     checked_details(raw, build_id)
         .map_err(|problem| Error::Response(format!("the details of build {build_id}: {problem}")))
 }
@@ -134,65 +104,56 @@ pub struct PhaseList {
     pub phases: Vec<Phase>,
 }
 
-#[derive(Default)]
-struct RawPhaseList {
-    total: Option<u64>,
-    list: Vec<RawPhase>,
-}
-
-impl Fields for RawPhaseList {
-    const WHAT: &'static str = "phase list";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for PhaseList {
+    const WHAT: &'static str = "a phase list object";
+    const KEYS: &'static [&'static str] = &["total", "list"];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         match key {
-            "total" => self.total = object::count(map, key)?,
-            "list" => self.list = map.next_value::<List<RawPhase>>()?.0,
-            _ => return Ok(false),
+            "total" => self.total = json::count(map, key)?,
+            _ => self.phases = json::list(map, key, 0, RawPhase::into_phase)?,
         }
-        Ok(true)
+        Ok(())
     }
 }
 
 #[derive(Default)]
-struct RawPhase {
-    id: Option<String>,
-    name: Option<String>,
-    state: Option<String>,
+struct RawPhase<'a> {
+    id: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    state: Option<Cow<'a, str>>,
 }
 
-impl Fields for RawPhase {
-    const WHAT: &'static str = "build phase";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawPhase<'de> {
+    const WHAT: &'static str = "a build phase object";
+    const KEYS: &'static [&'static str] = &["id", "name", "state"];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         let slot = match key {
             "id" => &mut self.id,
             "name" => &mut self.name,
-            "state" => &mut self.state,
-            _ => return Ok(false),
+            _ => &mut self.state,
         };
-        *slot = object::text(map, key)?;
-        Ok(true)
+        *slot = json::text(map, key)?;
+        Ok(())
     }
 }
 
-/// Parses a build's phase list. Each phase needs a name and a state.
-pub fn parse_phases(reader: impl Read, build_id: &str) -> Result<PhaseList, Error> {
-    let raw: RawPhaseList = object::parse(reader, "phase list")?;
-    let phases = raw
-        .list
-        .into_iter()
-        .enumerate()
-        .map(|(index, phase)| {
-            let place = format!("list[{index}]");
-            Ok(Phase {
-                id: optional_text(phase.id, &place, "id")?,
-                name: required_text(phase.name, &place, "name")?,
-                state: required_text(phase.state, &place, "state")?,
-            })
+impl RawPhase<'_> {
+    /// Each phase needs a name and a state.
+    fn into_phase(index: usize, raw: RawPhase) -> Result<Phase, String> {
+        let place = format!("list[{index}]");
+        Ok(Phase {
+            id: optional_text(raw.id, &place, "id")?,
+            name: required_text(raw.name, &place, "name")?,
+            state: required_text(raw.state, &place, "state")?,
         })
-        .collect::<Result<Vec<Phase>, String>>()
-        .map_err(|problem| Error::Response(format!("the phases of build {build_id}: {problem}")))?;
-    Ok(PhaseList {
-        total: raw.total,
-        phases,
+    }
+}
+
+/// Parses a build's phase list.
+pub fn parse_phases(bytes: &[u8], build_id: &str) -> Result<PhaseList, Error> {
+    json::parse(bytes, PhaseList::default(), PHASES).map_err(|e| match e {
+        Error::Response(m) => Error::Response(format!("the phases of build {build_id}: {m}")),
+        other => other,
     })
 }
 
@@ -209,62 +170,6 @@ mod tests {
     use super::*;
 
     const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
-
-    #[test]
-    fn commit_values_are_7_to_64_hex_digits() {
-        let good = [
-            ("3f5e0c6", "3f5e0c6"),
-            ("3F5E0C6A", "3f5e0c6a"),
-            (SHA, SHA),
-            (&"a".repeat(64), &"a".repeat(64)),
-            (" 3f5e0c6a\n", "3f5e0c6a"),
-        ];
-        for (raw, kept) in good {
-            assert_eq!(
-                CommitPrefix::parse(raw).map(|c| c.0),
-                Ok(kept.to_string()),
-                "{raw:?}"
-            );
-        }
-        let bad = [
-            "",
-            "3f5e0c",
-            "3f5e0cg",
-            "3f5e 0c6a",
-            "0x3f5e0c6",
-            &"a".repeat(65),
-            "ａbcdef12",
-            "3f5e0c6\u{0}",
-        ];
-        for raw in bad {
-            let err = CommitPrefix::parse(raw).unwrap_err();
-            assert!(err.starts_with("invalid commit "), "{raw:?}: {err}");
-            assert!(err.contains("7 to 64 hex digits"), "{err}");
-            assert!(!err.contains('\n') && !err.contains('\0'), "{err:?}");
-        }
-    }
-
-    #[test]
-    fn commit_prefixes_match_the_start_in_any_case() {
-        let cases = [
-            ("3f5e0c6", SHA, true),
-            ("3F5E0C6A9B", SHA, true),
-            (SHA, &SHA.to_ascii_uppercase(), true),
-            ("3f5e0c7", SHA, false),
-            ("5e0c6a9", SHA, false),        // inside, not at the start
-            ("3f5e0c6a", "3f5e0c6", false), // the build's id is shorter than the prefix
-            ("3f5e0c6", "", false),
-            ("3f5e0c6", "3f5e0cé", false),
-        ];
-        for (prefix, commit_id, expected) in cases {
-            let prefix = CommitPrefix::parse(prefix).unwrap();
-            assert_eq!(
-                prefix.matches(commit_id),
-                expected,
-                "{prefix:?} {commit_id:?}"
-            );
-        }
-    }
 
     fn details(json: &str) -> Result<BuildDetails, String> {
         parse_build_details(json.as_bytes(), "b1").map_err(|e| e.to_string())
@@ -327,8 +232,8 @@ mod tests {
                 "details.branch contains a control character",
             ),
             (
-                "{\"build_id\":\"b1\",\"branch\":\"x##vso[task.complete result=Succeeded]\"}",
-                "details.branch contains a CI command marker",
+                r#"{"build_id":"b1","branch":"ma\u2066in"}"#,
+                "details.branch contains an invisible character (U+2066)",
             ),
             (
                 r#"{"build_id":"b1","started_at":"2025\u001b[31m"}"#,
@@ -340,7 +245,7 @@ mod tests {
             ),
             (
                 r#"{"build_id":"b1","build_id":"b1"}"#,
-                "duplicate field build_id",
+                "duplicate field `build_id`",
             ),
         ];
         for (json, expected) in cases {
@@ -437,7 +342,7 @@ mod tests {
             (r#"[]"#, "the phase list is not what the API documents"),
             (
                 r#"{"list":[["Init","Failed"]]}"#,
-                "list[0]: invalid type: sequence, expected build phase as a JSON object",
+                "list[0]: invalid type: sequence, expected a build phase object",
             ),
             (
                 r#"{"list":[{"name":"Init","state":"Failed"},{"state":"Failed"}]}"#,
@@ -449,8 +354,8 @@ mod tests {
                 "list[0].name contains a control character",
             ),
             (
-                "{\"list\":[{\"name\":\"##[error]Build\",\"state\":\"Failed\"}]}",
-                "list[0].name contains a CI command marker",
+                r#"{"list":[{"name":"Bui\u00adld","state":"Failed"}]}"#,
+                "list[0].name contains an invisible character (U+00AD)",
             ),
             (
                 r#"{"list":[{"name":"Init","state":1}]}"#,

@@ -2,22 +2,21 @@
 //! (`{total, page, per_page, list: [{job_id, job_name, ...}]}`), the documented name
 //! pattern, paging through the list, and the whole-name, case-insensitive match.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::Read;
 
 use serde::de::MapAccess;
 
-use super::object::{self, Fields, List};
 use super::required_text;
 use crate::error::Error;
+use crate::json::{self, Fields, Named};
+use crate::model::Job;
 
-/// One build job as the job list spells it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    pub id: String,
-    pub name: String,
-}
+const JOB_LIST: Named = Named {
+    name: "job list",
+    expected: "what the API documents",
+};
 
 /// One page of the job list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,68 +27,52 @@ pub struct JobPage {
     pub jobs: Vec<Job>,
 }
 
-#[derive(Default)]
-struct RawJobPage {
-    total: Option<u64>,
-    page: Option<u64>,
-    per_page: Option<u64>,
-    list: Vec<RawJob>,
-}
-
-impl Fields for RawJobPage {
-    const WHAT: &'static str = "job list";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for JobPage {
+    const WHAT: &'static str = "a job list object";
+    const KEYS: &'static [&'static str] = &["total", "page", "per_page", "list"];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         match key {
-            "total" => self.total = object::count(map, key)?,
-            "page" => self.page = object::count(map, key)?,
-            "per_page" => self.per_page = object::count(map, key)?,
-            "list" => self.list = map.next_value::<List<RawJob>>()?.0,
-            _ => return Ok(false),
+            "total" => self.total = json::count(map, key)?,
+            "page" => self.page = json::count(map, key)?,
+            "per_page" => self.per_page = json::count(map, key)?,
+            _ => self.jobs = json::list(map, key, 0, RawJob::into_job)?,
         }
-        Ok(true)
+        Ok(())
     }
 }
 
 #[derive(Default)]
-struct RawJob {
-    job_id: Option<String>,
-    job_name: Option<String>,
+struct RawJob<'a> {
+    job_id: Option<Cow<'a, str>>,
+    job_name: Option<Cow<'a, str>>,
 }
 
-impl Fields for RawJob {
-    const WHAT: &'static str = "job";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawJob<'de> {
+    const WHAT: &'static str = "a job object";
+    const KEYS: &'static [&'static str] = &["job_id", "job_name"];
+    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
         match key {
-            "job_id" => self.job_id = object::text(map, key)?,
-            "job_name" => self.job_name = object::text(map, key)?,
-            _ => return Ok(false),
+            "job_id" => self.job_id = json::text(map, key)?,
+            _ => self.job_name = json::text(map, key)?,
         }
-        Ok(true)
+        Ok(())
     }
 }
 
-/// Parses one page of the job list. Every job needs a safe, non-empty id and name.
-pub fn parse_job_page(reader: impl Read) -> Result<JobPage, Error> {
-    let raw: RawJobPage = object::parse(reader, "job list")?;
-    let jobs = raw
-        .list
-        .into_iter()
-        .enumerate()
-        .map(|(index, job)| {
-            let place = format!("list[{index}]");
-            Ok(Job {
-                id: required_text(job.job_id, &place, "job_id")?,
-                name: required_text(job.job_name, &place, "job_name")?,
-            })
+impl RawJob<'_> {
+    /// Every job needs a safe, non-empty id and name.
+    fn into_job(index: usize, raw: RawJob) -> Result<Job, String> {
+        let place = format!("list[{index}]");
+        Ok(Job {
+            id: required_text(raw.job_id, &place, "job_id")?,
+            name: required_text(raw.job_name, &place, "job_name")?,
         })
-        .collect::<Result<Vec<Job>, String>>()
-        .map_err(|problem| Error::Response(format!("the job list: {problem}")))?;
-    Ok(JobPage {
-        total: raw.total,
-        page: raw.page,
-        per_page: raw.per_page,
-        jobs,
-    })
+    }
+}
+
+/// Parses one page of the job list.
+pub fn parse_job_page(bytes: &[u8]) -> Result<JobPage, Error> {
+    json::parse(bytes, JobPage::default(), JOB_LIST)
 }
 
 /// The documented job name: 2-64 letters, digits, `-`, `_`; starts with a letter, ends
@@ -167,6 +150,32 @@ impl JobList {
             )));
         }
         Ok(more)
+    }
+}
+
+/// The job named `name`: the job list filtered by it, page by page (`job_page` gets the
+/// filter and the page number, from 1), matched on the whole name in any case.
+pub fn find(
+    name: &str,
+    mut job_page: impl FnMut(Option<&str>, u32) -> Result<JobPage, Error>,
+) -> Result<Job, Error> {
+    let mut list = JobList::default();
+    for number in 1.. {
+        if !list.absorb(job_page(Some(name), number)?)? {
+            break;
+        }
+    }
+    let found = match_job(&list.jobs, name);
+    if found.is_ok() || list.jobs.iter().any(|j| j.name.eq_ignore_ascii_case(name)) {
+        return found;
+    }
+    // The filter left no name close enough to suggest: one more request, for the first
+    // page of the whole list. It only explains: a job of that name on it is not judged
+    // (one page of the whole list cannot tell whether the name is unique, and the
+    // filter said it is not there), and if it fails, the first answer stands.
+    match job_page(None, 1).map(|page| match_job(&page.jobs, name)) {
+        Ok(Err(hinted)) => Err(hinted),
+        Ok(Ok(_)) | Err(_) => found,
     }
 }
 
@@ -296,11 +305,11 @@ mod tests {
             ("[]", "is not what the API documents"),
             (
                 r#"{"list":[["id","name"]]}"#,
-                "list[0]: invalid type: sequence, expected job as a JSON object",
+                "list[0]: invalid type: sequence, expected a job object",
             ),
             (
                 r#"{"list":{"job_id":"a","job_name":"b"}}"#,
-                "expected a list of job objects",
+                "expected a JSON list",
             ),
             (
                 r#"{"list":[{"job_id":"a","job_name":"ab"},{"job_name":"cd"}]}"#,
@@ -324,16 +333,12 @@ mod tests {
                 "list[0].job_id contains a control character",
             ),
             (
-                "{\"list\":[{\"job_id\":\"a\",\"job_name\":\"##vso[task.complete result=Succeeded]\"}]}",
-                "list[0].job_name contains a CI command marker",
-            ),
-            (
-                r#"{"list":[{"job_id":"::error::x","job_name":"ab"}]}"#,
-                "list[0].job_id contains a CI command marker",
+                r#"{"list":[{"job_id":"a","job_name":"ab\u200d"}]}"#,
+                "list[0].job_name contains an invisible character (U+200D)",
             ),
             (
                 r#"{"list":[{"job_id":"a","job_id":"b","job_name":"ab"}]}"#,
-                "list[0]: duplicate field job_id",
+                "list[0]: duplicate field `job_id`",
             ),
             (r#"{"total":1e400,"list":[]}"#, "number out of range"),
             (
@@ -349,7 +354,7 @@ mod tests {
                 r#"{"list":[{"job_id":"a","job_name":"ab"}"#,
                 "list[1]: EOF while parsing",
             ),
-            (r#"{"total":2"#, "the job list ends early"),
+            (r#"{"total":2"#, "the job list JSON ends early"),
         ];
         for (json, expected) in cases {
             let err = parse(json).unwrap_err();
@@ -555,5 +560,70 @@ mod tests {
             assert_eq!(edit_distance(a, b), d, "{a} {b}");
             assert_eq!(edit_distance(b, a), d, "{b} {a}");
         }
+    }
+
+    #[test]
+    fn find_pages_the_filtered_list_then_asks_the_whole_list_for_a_hint() {
+        type Asked = Vec<(Option<String>, u32)>;
+        let serve = |pages: Vec<JobPage>, whole: Result<JobPage, Error>| {
+            let mut asked: Asked = Vec::new();
+            let found = find("web-api", |filter, number| {
+                asked.push((filter.map(str::to_string), number));
+                match filter {
+                    Some(_) => Ok(pages.get(number as usize - 1).cloned().unwrap_or_default()),
+                    None => whole.clone(),
+                }
+            });
+            (found, asked)
+        };
+        let filtered = |n: u32| (Some("web-api".to_string()), n);
+        let (found, asked) = serve(
+            vec![
+                page(Some(2), &[("1", "web-api-v2")]),
+                page(Some(2), &[("2", "Web-API")]),
+            ],
+            Ok(JobPage::default()),
+        );
+        assert_eq!(found, Ok(job("2", "Web-API")));
+        assert_eq!(asked, [filtered(1), filtered(2)]);
+        let (found, asked) = serve(
+            vec![page(Some(1), &[("1", "other")])],
+            Ok(page(None, &[("3", "web-apx")])),
+        );
+        assert!(
+            found
+                .unwrap_err()
+                .message()
+                .contains("closest existing names: web-apx")
+        );
+        assert_eq!(asked, [filtered(1), (None, 1)]);
+        let (found, _) = serve(
+            vec![page(Some(1), &[("1", "other")])],
+            Err(Error::Network("reset".into())),
+        );
+        assert!(
+            found
+                .unwrap_err()
+                .message()
+                .contains("closest existing names: other")
+        );
+        let (found, _) = serve(
+            vec![page(Some(1), &[("1", "other")])],
+            Ok(page(None, &[("3", "web-api")])),
+        );
+        assert!(
+            found
+                .unwrap_err()
+                .message()
+                .contains("closest existing names: other"),
+            "a match on one page of the whole list is never judged"
+        );
+    }
+
+    #[test]
+    fn ci_command_markers_are_left_for_the_renderers_to_escape() {
+        let page =
+            parse(r###"{"list":[{"job_id":"::error::x","job_name":"##vso[x]"}]}"###).unwrap();
+        assert_eq!(page.jobs, vec![job("::error::x", "##vso[x]")]);
     }
 }
