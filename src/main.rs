@@ -1,6 +1,10 @@
 //! The shell: arguments -> config -> fetch -> evaluate -> render -> exit code. `main` is
 //! the table of contents; each step below is one function. This is the only file that
 //! prints, writes files or picks an exit code.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the shell: the process's arguments, environment, files and clock"
+)]
 
 use std::ffi::OsString;
 use std::fs::File;

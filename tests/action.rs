@@ -1,6 +1,10 @@
 //! The GitHub Action and the CI examples: action.yml's inputs against the CLI's flags, the
 //! install script against a loopback "release" server, the composite steps run locally with
 //! a simulated runner, and the examples under examples/ci/.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,5 +1,9 @@
 //! Issue 14 against a scripted ServiceStage on 127.0.0.1: the job looked up by name, the
 //! build of a commit, why a build failed, throttling, and what each run cost in requests.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

@@ -1,5 +1,9 @@
 //! Corporate networks and interruptions: a custom CA (and SSL_CERT_FILE) against a TLS
 //! server on 127.0.0.1, proxies from the environment, and SIGINT/SIGTERM.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

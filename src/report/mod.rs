@@ -476,6 +476,10 @@ mod tests {
     /// failure, a fail with an inconclusive rule, an error), for one job alone, and for a
     /// usage error: pinned in src/report/golden.txt, so that any change to any output is a
     /// visible diff. Regenerate with `UPDATE_GOLDEN=1 cargo test --lib golden`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "UPDATE_GOLDEN rewrites the golden file"
+    )]
     #[test]
     fn every_renderer_matches_its_golden_output() {
         let ok = |id: &str, secs| Build::finished(id, State::Successful, secs);
