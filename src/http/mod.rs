@@ -30,7 +30,7 @@ use crate::secret::{Credentials, Endpoint, HeaderValue, Scheme, Secret, Token};
 use classify::{Context, Failure, Retry, classify};
 #[cfg(test)]
 pub use clock::FakeClock;
-pub use clock::{Clock, Deadline, SystemClock, run_budget};
+pub use clock::{Clock, Deadline, SystemClock};
 pub use files::read_saved;
 pub use login::Session;
 use secrets::Secrets;
@@ -63,7 +63,7 @@ pub struct Settings {
 /// credentials.
 pub struct Request<'r> {
     pub method: Method,
-    /// Below the endpoint's base path, percent-encoded: `/assembling/v1/jobs/j/builds`.
+    /// Below the endpoint's base path, percent-encoded: `/v1/jobs/j%2Fk/builds`.
     pub path: &'r str,
     /// Unencoded pairs; sent encoded and in canonical order, as they are signed.
     pub query: &'r [(&'r str, &'r str)],

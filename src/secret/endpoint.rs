@@ -142,7 +142,7 @@ pub fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
 /// Regions the official Huawei Cloud SDKs (go-v3, python-v3, java-v3, nodejs-v3, cpp-v3,
 /// php-v3 region tables) address under `myhuaweicloud.eu`. `eu-west-0` (Paris) is not
 /// one of them: it is on `myhuaweicloud.com`.
-pub const EU_SITE_REGIONS: &[&str] = &["eu-west-101"];
+const EU_SITE_REGIONS: &[&str] = &["eu-west-101"];
 
 /// `https://{service}.{region}.{domain}`: the European site's regions are served under
 /// `myhuaweicloud.eu`, every other region under `myhuaweicloud.com`.

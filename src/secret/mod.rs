@@ -8,7 +8,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::path::PathBuf;
 
-pub use endpoint::{EU_SITE_REGIONS, Endpoint, Scheme, parse_endpoint, regional};
+pub use endpoint::{Endpoint, Scheme, parse_endpoint, regional};
 
 /// A credential that must never be printed: `Debug` hides it. `Secret<HeaderValue>` is one
 /// that may be sent in a header.

@@ -15,11 +15,9 @@ use crate::http::Client;
 use crate::model::{Build, BuildDetails, Job};
 use crate::secret::{Endpoint, regional};
 use crate::text;
-pub use build::{Phase, PhaseList, failed_phase, parse_build_details, parse_phases};
-pub use jobs::{
-    JobList, JobPage, MAX_JOB_PAGES, check_job_name, is_documented_job_name, match_job,
-    parse_job_page,
-};
+use build::{failed_phase, parse_build_details, parse_phases};
+pub use jobs::check_job_name;
+use jobs::{JobPage, parse_job_page};
 pub use page::parse_page;
 
 /// `https://servicestage.{region}.myhuaweicloud.com` (`.eu` for the European site).
