@@ -10,7 +10,7 @@ use serde::de::MapAccess;
 
 use crate::encoding::percent_encode;
 use crate::error::{Error, HttpFailure};
-use crate::json::{self, Fields, Named};
+use crate::json::{self, Fields, Named, Slot};
 use crate::secret::{Endpoint, GithubTokenUrl, HeaderValue, IamLogin, ProjectScope, Secret, Token};
 use crate::text::one_line;
 
@@ -179,7 +179,7 @@ pub fn parse_github_id_token(body: &[u8]) -> Result<Token, Error> {
         expected: "an object",
     };
     let answer = json::parse(body, GithubAnswer::default(), ANSWER).ok();
-    match answer.and_then(|answer| answer.value) {
+    match answer.and_then(|answer| answer.value.value()) {
         Some(jwt) if jwt.trim() == jwt => token(&jwt).ok_or(()),
         _ => Err(()),
     }
@@ -194,15 +194,17 @@ pub fn parse_github_id_token(body: &[u8]) -> Result<Token, Error> {
 
 #[derive(Default)]
 struct GithubAnswer<'a> {
-    value: Option<Cow<'a, str>>,
+    value: Slot<Option<Cow<'a, str>>>,
 }
 
 impl<'de> Fields<'de> for GithubAnswer<'de> {
     const WHAT: &'static str = "an ID token object";
-    const KEYS: &'static [&'static str] = &["value"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
-        self.value = json::text(map, key)?;
-        Ok(())
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        if key != "value" {
+            return Ok(false);
+        }
+        json::text(&mut self.value, map, key)?;
+        Ok(true)
     }
 }
 

@@ -16,14 +16,50 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::error::Error;
 
-/// The fields of one JSON object a parser reads.
+/// The fields of one JSON object a parser reads, each a `Slot`.
 pub trait Fields<'de> {
     /// What the object is, after "expected" in errors: "a build object".
     const WHAT: &'static str;
-    /// The keys read (at most 64); any other key's value is skipped unread.
-    const KEYS: &'static [&'static str];
-    /// Reads the value of `key`, one of `KEYS`; each key comes at most once.
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error>;
+    /// Reads the value of `key` into its slot when it is a field this object reads;
+    /// `Ok(false)` for any other key, whose value is then skipped unread.
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// One field of an object being read: absent, or read once. Only the readers of this
+/// module fill a slot, and a second copy of its field is an error, so no parser can
+/// forget the check.
+#[derive(Debug)]
+pub struct Slot<T>(Option<T>);
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot(None)
+    }
+}
+
+impl<T> Slot<T> {
+    /// The value read; `None` when the field was absent.
+    pub fn get(self) -> Option<T> {
+        self.0
+    }
+
+    pub fn peek(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+
+    fn fill<E: de::Error>(&mut self, key: &str, value: T) -> Result<(), E> {
+        match self.0.replace(value) {
+            None => Ok(()),
+            Some(_) => Err(E::custom(format!("duplicate field `{key}`"))),
+        }
+    }
+}
+
+impl<T> Slot<Option<T>> {
+    /// The value read; `None` when the field was absent or null.
+    pub fn value(self) -> Option<T> {
+        self.0.flatten()
+    }
 }
 
 /// What a response is, for the errors of `parse`: "the {name} is not {expected}".
@@ -85,46 +121,56 @@ impl<'de, T: Fields<'de>> Visitor<'de> for ObjectSeed<T> {
         f.write_str(T::WHAT)
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<T, A::Error> {
-        debug_assert!(T::KEYS.len() <= 64);
-        let mut read: u64 = 0;
-        while let Some(key) = map.next_key_seed(KeySeed(T::KEYS))? {
-            let Some(index) = key else {
+        // A key spelled with escapes is unescaped into this; any other is borrowed.
+        let mut escaped = String::new();
+        while let Some(key) = map.next_key_seed(KeySeed(&mut escaped))? {
+            let key = key.unwrap_or(&escaped);
+            if !self.0.read(key, &mut map)? {
                 map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            if read & (1 << index) != 0 {
-                let key = T::KEYS[index];
-                return Err(de::Error::custom(format!("duplicate field `{key}`")));
             }
-            read |= 1 << index;
-            self.0.read(T::KEYS[index], &mut map)?;
         }
         Ok(self.0)
     }
 }
 
-/// A key as its index in the keys read, or `None` for any other key.
-struct KeySeed(&'static [&'static str]);
+/// A key: borrowed from the input, or `None` when it had escapes and was unescaped into
+/// the string given (`"na\u006de"` is `name`).
+struct KeySeed<'s>(&'s mut String);
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Option<usize>;
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<&'de str>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_identifier(self)
     }
 }
 
-impl Visitor<'_> for KeySeed {
-    type Value = Option<usize>;
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<&'de str>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(self.0.iter().position(|known| *known == key))
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(key))
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        self.0.clear();
+        self.0.push_str(key);
+        Ok(None)
     }
 }
 
+/// The value of field `key` into `slot`, its errors as the value's type words them.
+pub fn value<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    slot: &mut Slot<T>,
+    map: &mut A,
+    key: &str,
+) -> Result<(), A::Error> {
+    let value = map.next_value::<T>()?;
+    slot.fill(key, value)
+}
+
 /// The value of field `key`, its errors prefixed with the key.
-pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+fn named<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     key: &str,
 ) -> Result<T, A::Error> {
@@ -135,15 +181,22 @@ pub fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
 /// A string or null, borrowed from the input when it has no escapes; the gate never reads
 /// text from other types.
 pub fn text<'de, A: MapAccess<'de>>(
+    slot: &mut Slot<Option<Cow<'de, str>>>,
     map: &mut A,
     key: &str,
-) -> Result<Option<Cow<'de, str>>, A::Error> {
-    field::<A, Text>(map, key).map(|text| text.0)
+) -> Result<(), A::Error> {
+    let text: Text = named(map, key)?;
+    slot.fill(key, text.0)
 }
 
 /// A non-negative integer or null.
-pub fn count<'de, A: MapAccess<'de>>(map: &mut A, key: &str) -> Result<Option<u64>, A::Error> {
-    field(map, key)
+pub fn count<'de, A: MapAccess<'de>>(
+    slot: &mut Slot<Option<u64>>,
+    map: &mut A,
+    key: &str,
+) -> Result<(), A::Error> {
+    let count = named(map, key)?;
+    slot.fill(key, count)
 }
 
 /// A string or null, borrowed from the input when it has no escapes.
@@ -176,31 +229,33 @@ impl<'de> Deserialize<'de> for Text<'de> {
 /// front. An item that is no `T` object is an error naming `key[index]`; `each`'s errors
 /// name their place themselves.
 pub fn list<'de, A, T, U>(
+    slot: &mut Slot<Vec<U>>,
     map: &mut A,
-    key: &'static str,
+    key: &str,
     capacity: usize,
     each: impl FnMut(usize, T) -> Result<U, String>,
-) -> Result<Vec<U>, A::Error>
+) -> Result<(), A::Error>
 where
     A: MapAccess<'de>,
     T: Fields<'de> + Default,
 {
-    map.next_value_seed(ListSeed {
+    let items = map.next_value_seed(ListSeed {
         key,
         capacity,
         each,
         item: PhantomData,
-    })
+    })?;
+    slot.fill(key, items)
 }
 
-struct ListSeed<T, F> {
-    key: &'static str,
+struct ListSeed<'k, T, F> {
+    key: &'k str,
     capacity: usize,
     each: F,
     item: PhantomData<fn() -> T>,
 }
 
-impl<'de, T, U, F> DeserializeSeed<'de> for ListSeed<T, F>
+impl<'de, T, U, F> DeserializeSeed<'de> for ListSeed<'_, T, F>
 where
     T: Fields<'de> + Default,
     F: FnMut(usize, T) -> Result<U, String>,
@@ -211,7 +266,7 @@ where
     }
 }
 
-impl<'de, T, U, F> Visitor<'de> for ListSeed<T, F>
+impl<'de, T, U, F> Visitor<'de> for ListSeed<'_, T, F>
 where
     T: Fields<'de> + Default,
     F: FnMut(usize, T) -> Result<U, String>,
@@ -246,26 +301,28 @@ mod tests {
     use super::*;
 
     #[derive(Default, Debug)]
-    struct Pair {
-        name: Option<String>,
-        size: Option<u64>,
-        items: Vec<Pair>,
+    struct Pair<'a> {
+        name: Slot<Option<Cow<'a, str>>>,
+        size: Slot<Option<u64>>,
+        items: Slot<Vec<Pair<'a>>>,
     }
 
-    impl<'de> Fields<'de> for Pair {
+    impl<'de> Fields<'de> for Pair<'de> {
         const WHAT: &'static str = "a pair object";
-        const KEYS: &'static [&'static str] = &["name", "size", "items"];
-        fn read<A: MapAccess<'de>>(
-            &mut self,
-            key: &'static str,
-            map: &mut A,
-        ) -> Result<(), A::Error> {
+        fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
             match key {
-                "name" => self.name = text(map, key)?.map(Cow::into_owned),
-                "size" => self.size = count(map, key)?,
-                _ => self.items = list(map, key, 0, |_, pair: Pair| Ok(pair))?,
+                "name" => text(&mut self.name, map, key)?,
+                "size" => count(&mut self.size, map, key)?,
+                "items" => list(&mut self.items, map, key, 0, |_, pair: Pair| Ok(pair))?,
+                _ => return Ok(false),
             }
-            Ok(())
+            Ok(true)
+        }
+    }
+
+    impl Pair<'_> {
+        fn name(self) -> Option<String> {
+            self.name.value().map(Cow::into_owned)
         }
     }
 
@@ -274,7 +331,7 @@ mod tests {
         expected: "a pair",
     };
 
-    fn parse_pair(json: &str) -> Result<Pair, String> {
+    fn parse_pair(json: &str) -> Result<Pair<'_>, String> {
         parse(json.as_bytes(), Pair::default(), PAIR).map_err(|e| e.to_string())
     }
 
@@ -284,13 +341,19 @@ mod tests {
             r#"{"name":"a","size":3,"x":[1,{"y":null}],"z":"s","items":[{"name":"b"}]}"#,
         )
         .unwrap();
-        assert_eq!(pair.name.as_deref(), Some("a"));
-        assert_eq!(pair.size, Some(3));
-        assert_eq!(pair.items[0].name.as_deref(), Some("b"));
-        let pair = parse_pair(r#"{"name":null,"items":null}"#).unwrap();
-        assert!(pair.name.is_none() && pair.items.is_empty());
+        assert_eq!(pair.size.peek(), Some(&Some(3)));
+        let items = pair.items.get().unwrap();
+        assert_eq!(
+            items.into_iter().map(Pair::name).collect::<Vec<_>>(),
+            [Some("b".into())]
+        );
+        let pair = parse_pair(r#"{"name":"a","size":null,"items":null}"#).unwrap();
+        assert_eq!(pair.size.peek(), Some(&None));
+        assert_eq!(pair.name(), Some("a".into()));
+        let pair = parse_pair(r#"{"name":null}"#).unwrap();
+        assert!(pair.items.peek().is_none() && pair.name().is_none());
         let pair = parse_pair(r#"{"na\u006de":"escaped key"}"#).unwrap();
-        assert_eq!(pair.name.as_deref(), Some("escaped key"));
+        assert_eq!(pair.name(), Some("escaped key".into()));
     }
 
     #[test]
@@ -327,16 +390,13 @@ mod tests {
             (r#"{"name":"a","name":"b"}"#, "duplicate field `name`"),
             (r#"{"name":"a","na\u006de":"b"}"#, "duplicate field `name`"),
             (r#"{"name":null,"name":"b"}"#, "duplicate field `name`"),
+            (r#"{"size":null,"size":null}"#, "duplicate field `size`"),
+            (r#"{"items":[],"items":[]}"#, "duplicate field `items`"),
             (r#"{"name":"a""#, "the pair response JSON ends early"),
             ("<html>", "the pair response is not valid JSON"),
             (r#"{"name":"a"} x"#, "trailing characters"),
-            ("{\"name\":\"\u{e9}\"}", ""),
         ];
         for (json, expected) in cases {
-            if expected.is_empty() {
-                assert!(parse_pair(json).is_ok(), "{json}");
-                continue;
-            }
             let err = parse_pair(json).unwrap_err();
             assert!(
                 err.starts_with("response: the pair response"),
@@ -344,6 +404,7 @@ mod tests {
             );
             assert!(err.contains(expected), "{json}: {err} lacks {expected}");
         }
+        assert!(parse_pair("{\"name\":\"\u{e9}\"}").is_ok());
         let err = parse(b"{\"name\":\"\xff\"}", Pair::default(), PAIR).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -354,20 +415,22 @@ mod tests {
     #[test]
     fn list_items_are_converted_with_their_index() {
         #[derive(Default, Debug)]
-        struct Names(Vec<String>);
+        struct Names(Slot<Vec<String>>);
         impl<'de> Fields<'de> for Names {
             const WHAT: &'static str = "a names object";
-            const KEYS: &'static [&'static str] = &["list"];
             fn read<A: MapAccess<'de>>(
                 &mut self,
-                key: &'static str,
+                key: &str,
                 map: &mut A,
-            ) -> Result<(), A::Error> {
-                self.0 = list(map, key, 4, |index, pair: Pair| {
-                    pair.name
-                        .ok_or_else(|| format!("{key}[{index}] has no name"))
+            ) -> Result<bool, A::Error> {
+                if key != "list" {
+                    return Ok(false);
+                }
+                list(&mut self.0, map, key, 4, |index, pair: Pair| {
+                    pair.name()
+                        .ok_or_else(|| format!("list[{index}] has no name"))
                 })?;
-                Ok(())
+                Ok(true)
             }
         }
         let named = Named {
@@ -379,7 +442,7 @@ mod tests {
             Names::default(),
             named,
         );
-        assert_eq!(names.unwrap().0, ["a", "b"]);
+        assert_eq!(names.unwrap().0.get().unwrap(), ["a", "b"]);
         let err = parse(br#"{"list":[{"name":"a"},{}]}"#, Names::default(), named).unwrap_err();
         assert!(
             err.to_string()

@@ -93,16 +93,16 @@ fn header(setting: &Setting) -> Result<HeaderValue, Error> {
     setting.parse(HeaderValue::parse)
 }
 
-/// A name that goes into a JSON body: trimmed, no control characters.
+/// A name that goes into a JSON body or a query: trimmed, no control characters.
 fn name_value(setting: &Setting) -> Result<String, Error> {
-    let value = setting.value.trim();
-    if value.chars().any(char::is_control) {
-        return Err(usage(format!(
-            "{}: must not contain control characters",
-            setting.origin
-        )));
+    setting.parse(plain_name)
+}
+
+fn plain_name(value: &str) -> Result<String, String> {
+    match value.chars().any(char::is_control) {
+        true => Err("must not contain control characters".into()),
+        false => Ok(value.to_string()),
     }
-    Ok(value.to_string())
 }
 
 /// Where the credential settings are read from.
@@ -239,12 +239,11 @@ impl Reader<'_> {
                 ));
             }
         };
-        let audience = self
-            .lookup
-            .get_or_default("oidc-audience", &self.args.oidc_audience)?
-            .map(|audience| name_value(&audience))
-            .transpose()?
-            .unwrap_or_default();
+        let audience = (self.lookup).parsed_or_default(
+            "oidc-audience",
+            &self.args.oidc_audience,
+            plain_name,
+        )?;
         Ok(IdTokenSource::Github {
             url: url.parse(GithubTokenUrl::parse)?,
             request_token: Secret::checked(request_token),

@@ -9,7 +9,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::secrets::Secrets;
 use crate::error::{Error, HttpFailure};
-use crate::json::{self, Fields, Named};
+use crate::json::{self, Fields, Named, Slot};
 use crate::text::one_line;
 
 /// A server's `Retry-After` is honoured up to this.
@@ -226,31 +226,34 @@ pub fn error_body(body: &[u8]) -> (Option<String>, Option<String>) {
         message,
         message_camel,
         message_short,
-    ] = fields.0;
+    ] = fields.0.map(|slot| slot.get().and_then(|scalar| scalar.0));
     (
         code.or(code_camel).or(code_short),
         message.or(message_camel).or(message_short),
     )
 }
 
-/// The six spellings, in `KEYS` order.
+/// The six spellings, in `SPELLINGS` order.
 #[derive(Default)]
-struct ErrorFields([Option<String>; 6]);
+struct ErrorFields([Slot<Scalar>; 6]);
+
+const SPELLINGS: [&str; 6] = [
+    "error_code",
+    "errorCode",
+    "code",
+    "error_msg",
+    "errorMsg",
+    "message",
+];
 
 impl<'de> Fields<'de> for ErrorFields {
     const WHAT: &'static str = "an error object";
-    const KEYS: &'static [&'static str] = &[
-        "error_code",
-        "errorCode",
-        "code",
-        "error_msg",
-        "errorMsg",
-        "message",
-    ];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
-        let index = Self::KEYS.iter().position(|k| *k == key).unwrap_or(0);
-        self.0[index] = map.next_value::<Scalar>()?.0;
-        Ok(())
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        let Some(index) = SPELLINGS.iter().position(|k| *k == key) else {
+            return Ok(false);
+        };
+        json::value(&mut self.0[index], map, key)?;
+        Ok(true)
     }
 }
 

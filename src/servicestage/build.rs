@@ -9,7 +9,7 @@ use serde::de::MapAccess;
 
 use super::{optional_text, required_text};
 use crate::error::Error;
-use crate::json::{self, Fields, Named};
+use crate::json::{self, Fields, Named, Slot};
 use crate::model::{BuildDetails, State};
 
 const DETAILS: Named = Named {
@@ -23,35 +23,28 @@ const PHASES: Named = Named {
 
 #[derive(Default)]
 struct RawDetails<'a> {
-    build_id: Option<Cow<'a, str>>,
-    build_state: Option<Cow<'a, str>>,
-    commit_id: Option<Cow<'a, str>>,
-    branch: Option<Cow<'a, str>>,
-    started_at: Option<Cow<'a, str>>,
-    ended_at: Option<Cow<'a, str>>,
+    build_id: Slot<Option<Cow<'a, str>>>,
+    build_state: Slot<Option<Cow<'a, str>>>,
+    commit_id: Slot<Option<Cow<'a, str>>>,
+    branch: Slot<Option<Cow<'a, str>>>,
+    started_at: Slot<Option<Cow<'a, str>>>,
+    ended_at: Slot<Option<Cow<'a, str>>>,
 }
 
 impl<'de> Fields<'de> for RawDetails<'de> {
     const WHAT: &'static str = "a build details object";
-    const KEYS: &'static [&'static str] = &[
-        "build_id",
-        "build_state",
-        "commit_id",
-        "branch",
-        "started_at",
-        "ended_at",
-    ];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         let slot = match key {
             "build_id" => &mut self.build_id,
             "build_state" => &mut self.build_state,
             "commit_id" => &mut self.commit_id,
             "branch" => &mut self.branch,
             "started_at" => &mut self.started_at,
-            _ => &mut self.ended_at,
+            "ended_at" => &mut self.ended_at,
+            _ => return Ok(false),
         };
-        *slot = json::text(map, key)?;
-        Ok(())
+        json::text(slot, map, key)?;
+        Ok(true)
     }
 }
 
@@ -65,13 +58,13 @@ pub fn parse_build_details(bytes: &[u8], build_id: &str) -> Result<BuildDetails,
 
 fn checked_details(raw: RawDetails, build_id: &str) -> Result<BuildDetails, String> {
     const PLACE: &str = "details";
-    let listed_id = required_text(raw.build_id, PLACE, "build_id")?;
+    let listed_id = required_text(raw.build_id.value(), PLACE, "build_id")?;
     if listed_id != build_id {
         return Err(format!(
             "build_id is {listed_id:?}, not the build asked for"
         ));
     }
-    let commit = optional_text(raw.commit_id, PLACE, "commit_id")?;
+    let commit = optional_text(raw.commit_id.value(), PLACE, "commit_id")?;
     if let Some(commit) = &commit
         && !(commit.len() <= 64 && commit.bytes().all(|b| b.is_ascii_hexdigit()))
     {
@@ -79,12 +72,12 @@ fn checked_details(raw: RawDetails, build_id: &str) -> Result<BuildDetails, Stri
     }
     Ok(BuildDetails {
         build_id: listed_id,
-        state: optional_text(raw.build_state, PLACE, "build_state")?
+        state: optional_text(raw.build_state.value(), PLACE, "build_state")?
             .and_then(|s| State::parse_terminal(&s)),
         commit: commit.map(|c| c.to_ascii_lowercase()),
-        branch: optional_text(raw.branch, PLACE, "branch")?,
-        started_at: optional_text(raw.started_at, PLACE, "started_at")?,
-        ended_at: optional_text(raw.ended_at, PLACE, "ended_at")?,
+        branch: optional_text(raw.branch.value(), PLACE, "branch")?,
+        started_at: optional_text(raw.started_at.value(), PLACE, "started_at")?,
+        ended_at: optional_text(raw.ended_at.value(), PLACE, "ended_at")?,
     })
 }
 
@@ -104,36 +97,42 @@ pub struct PhaseList {
     pub phases: Vec<Phase>,
 }
 
-impl<'de> Fields<'de> for PhaseList {
+#[derive(Default)]
+struct RawPhaseList {
+    total: Slot<Option<u64>>,
+    phases: Slot<Vec<Phase>>,
+}
+
+impl<'de> Fields<'de> for RawPhaseList {
     const WHAT: &'static str = "a phase list object";
-    const KEYS: &'static [&'static str] = &["total", "list"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "total" => self.total = json::count(map, key)?,
-            _ => self.phases = json::list(map, key, 0, RawPhase::into_phase)?,
+            "total" => json::count(&mut self.total, map, key)?,
+            "list" => json::list(&mut self.phases, map, key, 0, RawPhase::into_phase)?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
 #[derive(Default)]
 struct RawPhase<'a> {
-    id: Option<Cow<'a, str>>,
-    name: Option<Cow<'a, str>>,
-    state: Option<Cow<'a, str>>,
+    id: Slot<Option<Cow<'a, str>>>,
+    name: Slot<Option<Cow<'a, str>>>,
+    state: Slot<Option<Cow<'a, str>>>,
 }
 
 impl<'de> Fields<'de> for RawPhase<'de> {
     const WHAT: &'static str = "a build phase object";
-    const KEYS: &'static [&'static str] = &["id", "name", "state"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         let slot = match key {
             "id" => &mut self.id,
             "name" => &mut self.name,
-            _ => &mut self.state,
+            "state" => &mut self.state,
+            _ => return Ok(false),
         };
-        *slot = json::text(map, key)?;
-        Ok(())
+        json::text(slot, map, key)?;
+        Ok(true)
     }
 }
 
@@ -142,18 +141,22 @@ impl RawPhase<'_> {
     fn into_phase(index: usize, raw: RawPhase) -> Result<Phase, String> {
         let place = format!("list[{index}]");
         Ok(Phase {
-            id: optional_text(raw.id, &place, "id")?,
-            name: required_text(raw.name, &place, "name")?,
-            state: required_text(raw.state, &place, "state")?,
+            id: optional_text(raw.id.value(), &place, "id")?,
+            name: required_text(raw.name.value(), &place, "name")?,
+            state: required_text(raw.state.value(), &place, "state")?,
         })
     }
 }
 
 /// Parses a build's phase list.
 pub fn parse_phases(bytes: &[u8], build_id: &str) -> Result<PhaseList, Error> {
-    json::parse(bytes, PhaseList::default(), PHASES).map_err(|e| match e {
+    let raw = json::parse(bytes, RawPhaseList::default(), PHASES).map_err(|e| match e {
         Error::Response(m) => Error::Response(format!("the phases of build {build_id}: {m}")),
         other => other,
+    })?;
+    Ok(PhaseList {
+        total: raw.total.value(),
+        phases: raw.phases.get().unwrap_or_default(),
     })
 }
 

@@ -10,7 +10,7 @@ use serde::de::MapAccess;
 
 use super::required_text;
 use crate::error::Error;
-use crate::json::{self, Fields, Named};
+use crate::json::{self, Fields, Named, Slot};
 use crate::model::Job;
 
 const JOB_LIST: Named = Named {
@@ -27,35 +27,43 @@ pub struct JobPage {
     pub jobs: Vec<Job>,
 }
 
-impl<'de> Fields<'de> for JobPage {
+#[derive(Default)]
+struct RawJobPage {
+    total: Slot<Option<u64>>,
+    page: Slot<Option<u64>>,
+    per_page: Slot<Option<u64>>,
+    jobs: Slot<Vec<Job>>,
+}
+
+impl<'de> Fields<'de> for RawJobPage {
     const WHAT: &'static str = "a job list object";
-    const KEYS: &'static [&'static str] = &["total", "page", "per_page", "list"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "total" => self.total = json::count(map, key)?,
-            "page" => self.page = json::count(map, key)?,
-            "per_page" => self.per_page = json::count(map, key)?,
-            _ => self.jobs = json::list(map, key, 0, RawJob::into_job)?,
+            "total" => json::count(&mut self.total, map, key)?,
+            "page" => json::count(&mut self.page, map, key)?,
+            "per_page" => json::count(&mut self.per_page, map, key)?,
+            "list" => json::list(&mut self.jobs, map, key, 0, RawJob::into_job)?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
 #[derive(Default)]
 struct RawJob<'a> {
-    job_id: Option<Cow<'a, str>>,
-    job_name: Option<Cow<'a, str>>,
+    job_id: Slot<Option<Cow<'a, str>>>,
+    job_name: Slot<Option<Cow<'a, str>>>,
 }
 
 impl<'de> Fields<'de> for RawJob<'de> {
     const WHAT: &'static str = "a job object";
-    const KEYS: &'static [&'static str] = &["job_id", "job_name"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "job_id" => self.job_id = json::text(map, key)?,
-            _ => self.job_name = json::text(map, key)?,
+            "job_id" => json::text(&mut self.job_id, map, key)?,
+            "job_name" => json::text(&mut self.job_name, map, key)?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -64,15 +72,21 @@ impl RawJob<'_> {
     fn into_job(index: usize, raw: RawJob) -> Result<Job, String> {
         let place = format!("list[{index}]");
         Ok(Job {
-            id: required_text(raw.job_id, &place, "job_id")?,
-            name: required_text(raw.job_name, &place, "job_name")?,
+            id: required_text(raw.job_id.value(), &place, "job_id")?,
+            name: required_text(raw.job_name.value(), &place, "job_name")?,
         })
     }
 }
 
 /// Parses one page of the job list.
 pub fn parse_job_page(bytes: &[u8]) -> Result<JobPage, Error> {
-    json::parse(bytes, JobPage::default(), JOB_LIST)
+    let raw = json::parse(bytes, RawJobPage::default(), JOB_LIST)?;
+    Ok(JobPage {
+        total: raw.total.value(),
+        page: raw.page.value(),
+        per_page: raw.per_page.value(),
+        jobs: raw.jobs.get().unwrap_or_default(),
+    })
 }
 
 /// The documented job name: 2-64 letters, digits, `-`, `_`; starts with a letter, ends

@@ -113,9 +113,17 @@ const MAX_TEXT: usize = 256;
 
 /// Why `text` (at `place`, e.g. `list[3].build_id`) may not be repeated: a hidden
 /// character (the one server-text policy), or more than `MAX_TEXT` bytes.
-fn checked(text: &str, place: impl Fn() -> String) -> Result<(), String> {
-    if let Some(problem) = text::problem(text) {
-        return Err(format!("{} {problem}", place()));
+#[expect(
+    clippy::ptr_arg,
+    reason = "whether the text was borrowed from the JSON is the fast path"
+)]
+fn checked(text: &Cow<str>, place: impl Fn() -> String) -> Result<(), String> {
+    let refused = match text {
+        Cow::Borrowed(unescaped) => text::refused_unescaped(unescaped),
+        Cow::Owned(unescaped) => text::refused(unescaped),
+    };
+    if let Some(c) = refused {
+        return Err(format!("{} {}", place(), text::problem(c)));
     }
     if text.len() > MAX_TEXT {
         return Err(format!(
@@ -182,7 +190,8 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            let got = optional_text(Some(Cow::Borrowed(text)), "the build", "branch");
+            // Escaped in the JSON: only then can a C0 control be in it.
+            let got = optional_text(Some(Cow::Owned(text.into())), "the build", "branch");
             assert_eq!(
                 got.as_ref().map(Option::as_deref).map_err(String::as_str),
                 expected,

@@ -13,7 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use super::checked;
 use crate::backend::Page;
 use crate::error::Error;
-use crate::json::{self, Fields, Named};
+use crate::json::{self, Fields, Named, Slot};
 use crate::model::{Build, Progress, State};
 
 const RESPONSE: Named = Named {
@@ -31,10 +31,10 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, Error> {
     };
     let raw = json::parse(bytes, raw, RESPONSE)?;
     Ok(Page {
-        total: raw.total,
-        finished: raw.finished,
-        successful: raw.successful,
-        builds: raw.builds,
+        total: raw.total.value(),
+        finished: raw.finished.value(),
+        successful: raw.successful.value(),
+        builds: raw.builds.get().unwrap_or_default(),
         next: None,
     })
 }
@@ -44,27 +44,28 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, Error> {
 #[derive(Default)]
 struct RawPage {
     most_builds: usize,
-    total: Option<u64>,
-    finished: Option<u64>,
-    successful: Option<u64>,
-    builds: Vec<Build>,
+    total: Slot<Option<u64>>,
+    finished: Slot<Option<u64>>,
+    successful: Slot<Option<u64>>,
+    builds: Slot<Vec<Build>>,
 }
 
 impl<'de> Fields<'de> for RawPage {
     const WHAT: &'static str = "a build list object";
-    const KEYS: &'static [&'static str] = &["total", "finished", "successful", "list"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "total" => self.total = json::count(map, key)?,
-            "finished" => self.finished = json::count(map, key)?,
-            "successful" => self.successful = json::count(map, key)?,
-            _ => {
-                let expected = usize::try_from(self.total.unwrap_or(0)).unwrap_or(usize::MAX);
-                let capacity = expected.min(self.most_builds);
-                self.builds = json::list(map, key, capacity, RawBuild::into_build)?;
+            "total" => json::count(&mut self.total, map, key)?,
+            "finished" => json::count(&mut self.finished, map, key)?,
+            "successful" => json::count(&mut self.successful, map, key)?,
+            "list" => {
+                let total = self.total.peek().copied().flatten().unwrap_or(0);
+                let capacity = usize::try_from(total)
+                    .map_or(self.most_builds, |total| total.min(self.most_builds));
+                json::list(&mut self.builds, map, key, capacity, RawBuild::into_build)?;
             }
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -72,27 +73,28 @@ impl<'de> Fields<'de> for RawPage {
 /// from the input where they can be, so only the id is ever copied.
 #[derive(Default)]
 struct RawBuild<'a> {
-    build_id: Option<Cow<'a, str>>,
-    build_state: Option<Cow<'a, str>>,
-    duration: Option<u64>,
+    build_id: Slot<Option<Cow<'a, str>>>,
+    build_state: Slot<Option<Cow<'a, str>>>,
+    duration: Slot<Seconds>,
 }
 
 impl<'de> Fields<'de> for RawBuild<'de> {
     const WHAT: &'static str = "a build object";
-    const KEYS: &'static [&'static str] = &["build_id", "build_state", "duration"];
-    fn read<A: MapAccess<'de>>(&mut self, key: &'static str, map: &mut A) -> Result<(), A::Error> {
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "build_id" => self.build_id = json::text(map, key)?,
-            "build_state" => self.build_state = json::text(map, key)?,
-            _ => self.duration = map.next_value::<Seconds>()?.0,
+            "build_id" => json::text(&mut self.build_id, map, key)?,
+            "build_state" => json::text(&mut self.build_state, map, key)?,
+            // Its errors name the duration themselves: "duration -5 is negative".
+            "duration" => json::value(&mut self.duration, map, key)?,
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
 impl RawBuild<'_> {
     fn into_build(index: usize, raw: RawBuild) -> Result<Build, String> {
-        let id = match raw.build_id {
+        let id = match raw.build_id.value() {
             Some(id) if !id.trim().is_empty() => {
                 checked(&id, || format!("list[{index}].build_id"))?;
                 id.into_owned()
@@ -100,14 +102,15 @@ impl RawBuild<'_> {
             Some(_) => return Err(format!("list[{index}].build_id is empty")),
             None => return Err(format!("list[{index}] has no build_id")),
         };
-        let raw_state = match raw.build_state {
+        let raw_state = match raw.build_state.value() {
             Some(state) if !state.trim().is_empty() => {
                 checked(&state, || format!("list[{index}].build_state (build {id})"))?;
                 state
             }
             _ => return Err(format!("list[{index}] (build {id}) has no build_state")),
         };
-        let progress = match (State::parse_terminal(&raw_state), raw.duration) {
+        let seconds = raw.duration.get().and_then(|seconds| seconds.0);
+        let progress = match (State::parse_terminal(&raw_state), seconds) {
             (Some(state), Some(seconds)) => Progress::Finished { state, seconds },
             (Some(state), None) => {
                 return Err(format!(
