@@ -4,8 +4,7 @@ use serde::Serialize;
 
 use super::escape::json_inert;
 use super::{JobReport, Run, verdict_name};
-use crate::model::BuildDetails;
-use crate::model::{Build, Explanation, FailedPhase};
+use crate::model::{Build, BuildDetails, Explanation, FailedPhase};
 
 #[derive(Serialize)]
 struct Report<'a> {

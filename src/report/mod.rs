@@ -125,8 +125,7 @@ mod tests {
     use super::*;
     use crate::config::{Ci, JobRef, Source};
     use crate::error::HttpFailure;
-    use crate::model::BuildDetails;
-    use crate::model::{Explanation, FailedPhase, State};
+    use crate::model::{BuildDetails, Explanation, FailedPhase, State};
     use crate::rules::{RuleResult, Summary};
 
     const ID: &str = "##vso[task.setvariable variable=X]1 ::add-mask::y %0A `|<b>";
