@@ -1,6 +1,6 @@
 //! The run's IAM login: one per run, shared by every client of the run (jobs may be
 //! gated in parallel, one client each). The token is obtained once, reused for every
-//! request, and renewed at most once when ServiceStage says it expired. Login requests go
+//! request, and renewed at most once when the API says it expired. Login requests go
 //! through the borrowing client, under the same transport rules as the API's.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -84,7 +84,7 @@ impl<'s> Session<'s> {
         })
     }
 
-    /// A token to use instead of `stale`, which ServiceStage called expired: the one
+    /// A token to use instead of `stale`, which the API called expired: the one
     /// another client already obtained, else a new login, once per run. `None` once the
     /// renewal has been used up.
     pub(super) fn renew(
