@@ -91,15 +91,6 @@ pub enum Source {
 /// Everything the HTTP client needs.
 pub type Api = crate::http::Settings;
 
-impl Config {
-    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
-    pub fn jobs(&self) -> &[JobRef] {
-        match &self.source {
-            Source::Api { jobs, .. } => jobs,
-            Source::Saved(_) => &[],
-        }
-    }
-}
 
 /// Where the output format can be told before the arguments parse, for usage errors. Best
 /// effort: an unreadable variable here counts as unset (the usage error says why anyway).

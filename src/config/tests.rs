@@ -24,6 +24,14 @@ const API: &[&str] = &[
 ];
 const TOKEN: (&str, &str) = ("SERVICESTAGE_TOKEN", "t0ken");
 
+/// `--job`: the jobs named, in order; empty for one job or a saved response.
+fn jobs(config: &Config) -> &[JobRef] {
+    match &config.source {
+        Source::Api { jobs, .. } => jobs,
+        Source::Saved(_) => &[],
+    }
+}
+
 fn api(config: &Config) -> &Api {
     match &config.source {
         Source::Api { api, .. } => api,
@@ -697,14 +705,14 @@ const REGION: &[&str] = &["--region", "cn-north-4"];
 fn jobs_are_named_by_flag_or_variable_in_order() {
     let argv = [REGION, &["--job", "api,web", "--job", " worker "]].concat();
     let config = resolve_with(&argv, &[TOKEN]).unwrap();
-    let names: Vec<_> = config.jobs().iter().map(|j| j.name.as_deref()).collect();
+    let names: Vec<_> = jobs(&config).iter().map(|j| j.name.as_deref()).collect();
     assert_eq!(names, [Some("api"), Some("web"), Some("worker")]);
-    assert!(config.jobs().iter().all(|j| j.id.is_none()));
+    assert!(jobs(&config).iter().all(|j| j.id.is_none()));
     assert_eq!(config.job, JobRef::default());
     let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", "api, ,web,")]).unwrap();
-    assert_eq!(config.jobs().len(), 2);
+    assert_eq!(jobs(&config).len(), 2);
     let config = resolve_with(&[API, &["--input", "x.json"]].concat(), &[]).unwrap();
-    assert!(config.jobs().is_empty(), "one job: no list");
+    assert!(jobs(&config).is_empty(), "one job: no list");
 }
 
 #[test]
