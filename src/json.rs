@@ -95,7 +95,7 @@ pub fn parse<'de, T: Fields<'de>>(bytes: &'de [u8], value: T, what: Named) -> Re
 }
 
 /// A `T` read from a JSON object, starting from `T::default()`.
-pub struct Object<T>(pub T);
+struct Object<T>(T);
 
 impl<'de, T: Fields<'de> + Default> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -200,7 +200,7 @@ pub fn count<'de, A: MapAccess<'de>>(
 }
 
 /// A string or null, borrowed from the input when it has no escapes.
-pub struct Text<'a>(pub Option<Cow<'a, str>>);
+struct Text<'a>(Option<Cow<'a, str>>);
 
 impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
