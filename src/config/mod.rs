@@ -91,7 +91,6 @@ pub enum Source {
 /// Everything the HTTP client needs.
 pub type Api = crate::http::Settings;
 
-
 /// Where the output format can be told before the arguments parse, for usage errors. Best
 /// effort: an unreadable variable here counts as unset (the usage error says why anyway).
 pub fn requested_format(args: &[&str], env: Env) -> Format {
