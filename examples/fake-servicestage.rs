@@ -33,6 +33,10 @@
 //! `{"connections": C, "tls_handshakes": H, "requests": R}`: totals since start, counting
 //! only connections that asked for something other than `/_stats`, so reading the numbers
 //! does not change them.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a stand-in server: sockets, files and latency"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -4,10 +4,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::client::{Deadline, Session};
-use crate::config::{Config, JobRef, Secret, Source};
+use crate::config::{Api, Config, JobRef, Source, Token};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
+use crate::http::{Deadline, Session, SystemClock};
 use crate::outcome::{JobReport, LetThrough, Run};
 use crate::rules;
 
@@ -20,32 +20,26 @@ pub const MAX_PARALLEL: usize = 8;
 pub fn run(
     config: &Config,
     log: &(dyn Fn(&str) + Sync),
-    on_secret: &(dyn Fn(&Secret) + Sync),
+    on_secret: &(dyn Fn(&Token) + Sync),
 ) -> Run {
     let let_through = LetThrough::of(config);
-    if config.jobs.is_empty() {
-        let fetched = fetch::history(config, &mut |line| log(line), on_secret);
+    let (api, jobs) = match &config.source {
+        Source::Saved(path) => {
+            let report = judged(config, fetch::saved(&config.job, path.as_deref()));
+            return Run::single(report.job, report.outcome, report.requests, let_through);
+        }
+        Source::Api { api, jobs } => (api, jobs),
+    };
+    let session = Session::new(&api.credentials, on_secret);
+    let deadline = Deadline::for_run(config.wait, api.timeout, api.retries, &SystemClock);
+    if jobs.is_empty() {
+        let mut log = |line: &str| log(line);
+        let fetched = fetch::job_history(config, api, &config.job, &session, deadline, &mut log);
         let report = judged(config, fetched);
         return Run::single(report.job, report.outcome, report.requests, let_through);
     }
-    let jobs = match &config.source {
-        Source::Api(api) => {
-            let session = Session::new(&api.credentials, on_secret);
-            let deadline = Deadline::for_run(config.wait, api);
-            in_parallel(config, (&session, &deadline), log)
-        }
-        // The config refuses this; should it get here, no job can be judged.
-        Source::Saved(_) => {
-            let refused = |job: &JobRef| JobReport {
-                job: job.clone(),
-                outcome: Err(Error::Usage("--job needs the API, not --input".into())),
-                requests: 0,
-            };
-            config.jobs.iter().map(refused).collect()
-        }
-    };
     Run {
-        jobs,
+        jobs: in_parallel(config, jobs, (api, &session, &deadline), log),
         several: true,
         let_through,
     }
@@ -55,13 +49,14 @@ pub fn run(
 /// deadline; the reports in the order the jobs were given.
 fn in_parallel(
     config: &Config,
-    shared: (&Session, &Deadline),
+    jobs: &[JobRef],
+    shared: (&Api, &Session, &Deadline),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<JobReport> {
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..config.jobs.len().min(MAX_PARALLEL))
-            .map(|_| scope.spawn(|| work(config, &next, shared, log)))
+        let workers: Vec<_> = (0..jobs.len().min(MAX_PARALLEL))
+            .map(|_| scope.spawn(|| work(config, jobs, &next, shared, log)))
             .collect();
         workers
             .into_iter()
@@ -78,7 +73,7 @@ fn in_parallel(
             requests: 0,
         },
     };
-    config.jobs.iter().enumerate().map(report).collect()
+    jobs.iter().enumerate().map(report).collect()
 }
 
 /// The report of a fetched job: its history evaluated, or the error that stopped it.
@@ -96,19 +91,21 @@ fn judged(config: &Config, fetched: Fetched) -> JobReport {
 /// the run's session (one login) and deadline.
 fn work(
     config: &Config,
+    jobs: &[JobRef],
     next: &AtomicUsize,
-    (session, deadline): (&Session, &Deadline),
+    (api, session, deadline): (&Api, &Session, &Deadline),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<(usize, JobReport)> {
     let mut done = Vec::new();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = config.jobs.get(index) else {
+        let Some(job) = jobs.get(index) else {
             return done;
         };
         let name = job.name.clone().unwrap_or_default();
         let mut prefixed = |line: &str| log(&format!("{name}: {line}"));
-        let fetched = fetch::job_history(config, job, session, deadline.clone(), &mut prefixed);
+        let fetched =
+            fetch::job_history(config, api, job, session, deadline.clone(), &mut prefixed);
         done.push((index, judged(config, fetched)));
     }
 }

@@ -1,6 +1,10 @@
 //! The shell: arguments -> config -> fetch -> evaluate -> render -> exit code. `main` is
 //! the table of contents; each step below is one function. This is the only file that
 //! prints, writes files or picks an exit code.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the shell: the process's arguments, environment, files and clock"
+)]
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -10,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, ReportOptions, Secret};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, ReportOptions, Token};
 use servicestage_gate::error::Error;
 use servicestage_gate::gate;
 use servicestage_gate::outcome::{Exit, JobReport, LetThrough, Run};
@@ -93,7 +97,7 @@ fn one_job(job: JobRef) -> (Vec<JobRef>, bool) {
 /// Under GitHub annotations, a token the gate obtained itself is masked in the job log
 /// before anything else is printed: the contract's one exception to "secrets never in
 /// output". Where annotations go: stdout, or stderr under `--format json`.
-fn print_mask(config: &Config, secret: &Secret) {
+fn print_mask(config: &Config, secret: &Token) {
     if config.annotations != Annotations::Github {
         return;
     }
@@ -108,7 +112,7 @@ fn print_mask(config: &Config, secret: &Secret) {
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Run {
     let stderr_line = |line: &str| write_stderr(&text::log_line(line));
-    let mask = |secret: &Secret| print_mask(config, secret);
+    let mask = |secret: &Token| print_mask(config, secret);
     gate::run(config, &stderr_line, &mask)
 }
 

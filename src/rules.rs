@@ -8,8 +8,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::lookup::build::CommitPrefix;
-use crate::model::{Build, Explanation, FailedPhase, Finished, State};
+pub use crate::model::History;
+use crate::model::{Build, CommitPrefix, Explanation, FailedPhase, Finished, State};
 use crate::select::{self, Reason, Targeting};
 
 pub const STATE: &str = "state";
@@ -231,36 +231,22 @@ pub struct Evaluation {
     pub window: Vec<Build>,
 }
 
-/// The builds that were received, with the API's own counts when it sent them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct History {
-    pub builds: Vec<Build>,
-    pub total: Option<u64>,
-    pub finished: Option<u64>,
-    pub successful: Option<u64>,
-    /// `--commit`: the id of the build whose details matched, if one did.
-    pub commit_match: Option<String>,
-    pub explanation: Explanation,
+/// The index of the build to judge in `history` under `config`.
+pub fn target(history: &History, config: &RuleConfig) -> Option<usize> {
+    select::target(
+        &history.builds,
+        history.commit_match.as_deref(),
+        config.targeting(),
+    )
 }
 
-impl History {
-    /// The index of the build to judge under `config`.
-    pub fn target(&self, config: &RuleConfig) -> Option<usize> {
-        select::target(
-            &self.builds,
-            self.commit_match.as_deref(),
-            config.targeting(),
-        )
-    }
-
-    /// What a `--wait` is waiting for, or `None` when the target has finished.
-    pub fn awaited(&self, config: &RuleConfig) -> Option<String> {
-        select::awaited(
-            &self.builds,
-            self.commit_match.as_deref(),
-            config.targeting(),
-        )
-    }
+/// What a `--wait` is waiting for in `history`, or `None` when the target has finished.
+pub fn awaited(history: &History, config: &RuleConfig) -> Option<String> {
+    select::awaited(
+        &history.builds,
+        history.commit_match.as_deref(),
+        config.targeting(),
+    )
 }
 
 /// The builds received, counted the way the API counts them.
@@ -370,7 +356,7 @@ impl Rule {
 pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     let builds = &history.builds;
     let targeting = config.targeting();
-    let index = history.target(config);
+    let index = target(history, config);
     let target = select::finished_target(builds, index, targeting);
     let window = select::window(builds, index, config.window);
     let received = Received::count(builds);

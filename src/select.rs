@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::lookup::build::CommitPrefix;
+use crate::model::CommitPrefix;
 use crate::model::{Build, Finished};
 
 /// How the target is picked, and how much of the list the rules need around it.

@@ -1,6 +1,10 @@
 //! The GitHub Action: action.yml's inputs against the CLI's flags, the composite steps run
 //! locally with a simulated runner, and where the shipped workflows put expressions.
 //! tests/install.rs tests the install script, tests/ci_examples.rs the examples.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,6 +1,10 @@
 //! The CI examples under examples/ci/: they name real flags and variables, never let a failing
 //! or misconfigured gate through, pin the release they install, and their install and gate
 //! lines run as written against a loopback HTTPS release server and a fake ServiceStage.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,5 +1,9 @@
 //! The binary judging saved responses (`--input`): verdicts, exit codes, reports,
 //! annotations and usage errors, as a user or a pipeline sees them.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

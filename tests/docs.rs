@@ -5,6 +5,10 @@
 //!   cargo test --test docs` rewrites them);
 //! - every flag, variable and action input the docs name exists;
 //! - the fake server behaves as the try-it page says.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,6 +1,10 @@
 //! `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` are appended only when they are regular
 //! files: a FIFO (which would hang the gate), a symlink (which would be followed) or a
 //! directory gets one warning line on stderr, and the verdict stands.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,5 +1,9 @@
 //! scripts/install.sh, the action's install step, against loopback release servers: what it
 //! downloads and refuses, when it builds from source, and its build cache.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 #![cfg(unix)]
 
 mod common;

@@ -1,5 +1,9 @@
 //! Several jobs in one gate (`--job`), advisory rules, and the history picture (issue 15),
 //! end to end through the binary against a loopback ServiceStage.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

@@ -1,6 +1,10 @@
 //! `--unavailable pass` end to end: a job the service could not answer for (unreachable,
 //! 5xx or throttled after every retry) is `unavailable` and exits 0 in every output; any
 //! other error still exits 3; several jobs take the worst verdict.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

@@ -1,9 +1,14 @@
 //! Properties of the rules over thousands of random histories and configs. A small seeded
 //! generator keeps every case reproducible: a failure names its seed.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
+use servicestage_gate::backend::{Page, PageRef};
 use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
-use servicestage_gate::model::{Build, Page, State};
+use servicestage_gate::model::{Build, State};
 use servicestage_gate::rules::{self, Evaluation, History, Percent, RuleConfig, Verdict};
 use servicestage_gate::select;
 use std::time::Duration;
@@ -265,7 +270,17 @@ fn paged_results_equal_the_single_page_result() {
             })
             .collect();
         let paged = fetch::collect(
-            |n| Ok::<_, Error>(pages.get(n as usize - 1).cloned().unwrap_or_default()),
+            |at| {
+                let page = pages.get(at.index as usize).cloned().unwrap_or_default();
+                let next = PageRef {
+                    index: at.index + 1,
+                    ..at
+                };
+                Ok::<_, Error>(Page {
+                    next: Some(next),
+                    ..page
+                })
+            },
             &config,
         )
         .unwrap();

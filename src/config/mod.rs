@@ -16,26 +16,27 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::cli::env_name;
-pub use credentials::{Credentials, Secret};
-pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
+pub use crate::secret::{
+    Credentials, Endpoint, HeaderValue, Scheme, Secret, Token, parse_endpoint,
+};
+pub use endpoint::parse_region;
 pub use env::{Env, var};
 pub use output::{Annotations, Ci, Format, GithubFiles, ReportOptions, Symbols, detect_ci};
-pub use values::{MAX_DURATION, parse_header_value};
+pub use values::MAX_DURATION;
 
+use crate::backend::{MAX_PAGES, PER_PAGE};
 use crate::cli::{Args, opt};
 use crate::error::Error;
-use crate::iam;
-use crate::lookup::build::CommitPrefix;
-use crate::lookup::jobs::is_documented_job_name;
-use crate::lookup::region;
+use crate::model::CommitPrefix;
 use crate::rules::{self, RuleConfig};
+use crate::servicestage::{self, is_documented_job_name};
 use env::Lookup;
 use region_hint::{SDK_REGIONS, region_hint};
 use values::*;
 
 /// Largest `--window`: with `--commit` and history rules the gate pages until twice the
 /// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
-const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
+const MAX_WINDOW: usize = (MAX_PAGES * PER_PAGE / 2) as usize;
 
 /// A `--window`: 1 to `MAX_WINDOW` builds.
 fn parse_window(s: &str) -> Result<usize, String> {
@@ -52,9 +53,8 @@ fn parse_window(s: &str) -> Result<usize, String> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The job as the user named it (`--job-id`, `--job-name`); empty with `--job`.
     pub job: JobRef,
-    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
-    pub jobs: Vec<JobRef>,
     pub source: Source,
     pub rules: RuleConfig,
     pub wait: Duration,
@@ -84,26 +84,18 @@ pub struct JobRef {
     pub name: Option<String>,
 }
 
+/// Where the builds come from: one saved response, or the API for one job or several.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// `--input`: a saved response; `None` is stdin.
+    /// `--input`: a saved response, judged as `Config::job`; `None` is stdin.
     Saved(Option<PathBuf>),
-    Api(Box<Api>),
+    /// The API: the job `Config::job` names, or with `--job` the `jobs` named, by name,
+    /// in the order given.
+    Api { api: Box<Api>, jobs: Vec<JobRef> },
 }
 
 /// Everything the HTTP client needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Api {
-    pub endpoint: Endpoint,
-    /// `None`: looked up by `job_name` in the job list.
-    pub job_id: Option<String>,
-    pub job_name: String,
-    pub project_id: Option<String>,
-    pub credentials: Credentials,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub ca_certs: Vec<PathBuf>,
-}
+pub type Api = crate::http::Settings;
 
 /// Where the output format can be told before the arguments parse, for usage errors. Best
 /// effort: an unreadable variable here counts as unset (the usage error says why anyway).
@@ -151,7 +143,7 @@ pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
 fn resolve_source(
     lookup: &Lookup,
     job: &JobRef,
-    jobs: &[JobRef],
+    jobs: Vec<JobRef>,
     rules: &RuleConfig,
 ) -> Result<(Source, Option<String>), Error> {
     let source = match lookup.get(opt::INPUT)? {
@@ -170,7 +162,13 @@ fn resolve_source(
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
         None => {
             let (api, region_hint) = resolve_api(lookup, job, !jobs.is_empty())?;
-            return Ok((Source::Api(Box::new(api)), region_hint));
+            return Ok((
+                Source::Api {
+                    api: Box::new(api),
+                    jobs,
+                },
+                region_hint,
+            ));
         }
     };
     Ok((source, None))
@@ -197,7 +195,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
         name: lookup.get(opt::JOB_NAME)?.map(|s| s.value),
     };
     let jobs = resolve_jobs(&lookup, &job)?;
-    let (source, region_hint) = resolve_source(&lookup, &job, &jobs, &rules)?;
+    let (source, region_hint) = resolve_source(&lookup, &job, jobs, &rules)?;
     let report = resolve_report(&lookup, ci, &rules, &source)?;
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
@@ -205,7 +203,6 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     };
     Ok(Config {
         job,
-        jobs,
         source,
         rules,
         wait,
@@ -236,7 +233,7 @@ fn resolve_report(
             path.as_ref()
                 .map_or("stdin".into(), |p| p.display().to_string()),
         ),
-        Source::Api(_) => None,
+        Source::Api { .. } => None,
     };
     Ok(ReportOptions {
         ci,
@@ -384,30 +381,25 @@ fn resolve_min_builds(lookup: &Lookup, window: usize) -> Result<usize, Error> {
     })
 }
 
-/// With `several` (`--job`) the job id and name are left empty: each job gets its own.
+/// With `several` (`--job`) no single job is needed: each named job is looked up.
 /// Also the hint for a region the official SDKs do not list.
 fn resolve_api(
     lookup: &Lookup,
     job: &JobRef,
     several: bool,
 ) -> Result<(Api, Option<String>), Error> {
-    // With several jobs (`--job`) the job is filled in per job: by name, looked up.
-    let job_name = match (several, &job.name) {
-        (true, _) => String::new(),
-        (false, Some(name)) => name.clone(),
-        (false, None) => {
-            return Err(Error::Usage(format!(
-                "--job-name is required (or set {}), unless --input is given",
-                opt::JOB_NAME.row.variable()
-            )));
-        }
-    };
+    if !several && job.name.is_none() {
+        return Err(Error::Usage(format!(
+            "--job-name is required (or set {}), unless --input is given",
+            opt::JOB_NAME.row.variable()
+        )));
+    }
     // The name pattern matters only when the name is all there is to find the id by.
     if !several
         && job.id.is_none()
         && let Some(setting) = lookup.get(opt::JOB_NAME)?
     {
-        check_job_name(&setting.origin, &job_name, "pass the id with --job-id")?;
+        check_job_name(&setting.origin, &setting.value, "pass the id with --job-id")?;
     }
     let timeout = lookup.parsed_or_default(opt::TIMEOUT, parse_positive_duration)?;
     let retries = lookup.parsed_or_default(opt::RETRIES, |s| match parse_count(s)? {
@@ -416,25 +408,15 @@ fn resolve_api(
     })?;
     let region = lookup.parsed(opt::REGION, parse_region)?;
     let project_id = resolve_project_id(lookup)?;
-    let args = lookup.args;
-    let flags = iam::Flags {
-        token_file: args.token_file.clone(),
-        iam_endpoint: args.iam_endpoint.clone(),
-        iam_user: args.iam_user.clone(),
-        iam_domain: args.iam_domain.clone(),
-        oidc_audience: args.oidc_audience.clone(),
-    };
-    let place = iam::Place {
+    let place = credentials::Place {
         region: region.as_deref(),
-        project_id: project_id.as_deref(),
+        project_id: project_id.as_ref(),
     };
     // Credentials first: the auth action's key pair brings its own region.
-    let resolved = iam::resolve(&flags, place, lookup.env)?;
+    let resolved = credentials::resolve(lookup, place)?;
     let region_hint = unlisted_region(lookup, resolved.region.as_deref())?;
     let api = Api {
         endpoint: resolve_endpoint(lookup, resolved.region.as_deref())?,
-        job_id: job.id.clone(),
-        job_name,
         project_id: resolved.project_id,
         credentials: resolved.credentials,
         timeout,
@@ -468,7 +450,7 @@ fn unlisted_region(lookup: &Lookup, region: Option<&str>) -> Result<Option<Strin
         None => "HUAWEI_CLOUD_REGION".to_string(),
     };
     // The European site's regions are listed by the SDKs of other services, and documented.
-    let listed = [SDK_REGIONS, region::EU_SITE_REGIONS].concat();
+    let listed = [SDK_REGIONS, crate::secret::EU_SITE_REGIONS].concat();
     Ok(region_hint(&origin, region, &listed))
 }
 
@@ -480,18 +462,15 @@ fn resolve_ca_certs(lookup: &Lookup) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// `--project-id`, `SERVICESTAGE_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; trimmed.
-fn resolve_project_id(lookup: &Lookup) -> Result<Option<String>, Error> {
-    let project_id = match lookup.parsed(opt::PROJECT_ID, parse_header_value)? {
-        Some(id) => Some(id),
-        None => {
-            let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
-            let value = lookup.var(sdk)?.map(|v| parse_header_value(v.trim()));
-            value
-                .transpose()
-                .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
-        }
-    };
-    Ok(project_id.map(|p| p.trim().to_string()))
+fn resolve_project_id(lookup: &Lookup) -> Result<Option<HeaderValue>, Error> {
+    if let Some(id) = lookup.parsed(opt::PROJECT_ID, HeaderValue::parse)? {
+        return Ok(Some(id));
+    }
+    let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
+    let value = lookup.var(sdk)?.map(|v| HeaderValue::parse(v.trim()));
+    value
+        .transpose()
+        .map_err(|why| Error::Usage(format!("{sdk}: {why}")))
 }
 
 /// `--endpoint`, else the region's (given, or the auth action's).
@@ -500,9 +479,7 @@ fn resolve_endpoint(lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, E
         return Ok(endpoint);
     }
     match region {
-        Some(region) => {
-            Endpoint::parse(&region::servicestage_endpoint(region)).map_err(Error::Usage)
-        }
+        Some(region) => servicestage::endpoint(region).map_err(Error::Usage),
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",
             opt::ENDPOINT.row.variable(),

@@ -24,9 +24,17 @@ const API: &[&str] = &[
 ];
 const TOKEN: (&str, &str) = ("SERVICESTAGE_TOKEN", "t0ken");
 
+/// `--job`: the jobs named, in order; empty for one job or a saved response.
+fn jobs(config: &Config) -> &[JobRef] {
+    match &config.source {
+        Source::Api { jobs, .. } => jobs,
+        Source::Saved(_) => &[],
+    }
+}
+
 fn api(config: &Config) -> &Api {
     match &config.source {
-        Source::Api(api) => api,
+        Source::Api { api, .. } => api,
         other => panic!("not an API source: {other:?}"),
     }
 }
@@ -79,8 +87,8 @@ fn every_flag_has_its_variable() {
     let config = resolve_with(&[], &vars).unwrap();
     let api = api(&config);
     assert_eq!(
-        (api.job_id.as_deref(), api.job_name.as_str()),
-        (Some("id 1"), "name 1")
+        (config.job.id.as_deref(), config.job.name.as_deref()),
+        (Some("id 1"), Some("name 1"))
     );
     assert_eq!(api.endpoint.origin(), "https://example.test:8443");
     assert_eq!(api.endpoint.base_path, "/base");
@@ -194,14 +202,14 @@ fn credentials() {
     assert_eq!(
         api(&config).credentials,
         Credentials::AccessKey {
-            ak: "AK1".into(),
+            ak: HeaderValue::parse("AK1").unwrap(),
             sk: Secret::new("SK1".into()),
-            security_token: Some(Secret::new("ST1".into()))
+            security_token: Some(Secret::header("ST1").unwrap())
         }
     );
     assert_eq!(
         api(&resolve_with(API, &[TOKEN]).unwrap()).credentials,
-        Credentials::Token(Secret::new("t0ken".into()))
+        Credentials::Token(Secret::header("t0ken").unwrap())
     );
     assert!(
         !format!("{:?}", resolve_with(API, &[ak, sk, st]).unwrap()).contains("SK1"),
@@ -668,14 +676,14 @@ fn requested_format_is_read_before_parsing() {
 fn the_job_id_is_optional_and_the_name_pattern_only_binds_a_lookup() {
     let token = ("SERVICESTAGE_TOKEN", "t");
     let looked_up = resolve_with(&["--job-name", "Web-API_2", "--region", "r"], &[token]).unwrap();
-    assert_eq!(api(&looked_up).job_id, None);
-    assert_eq!(api(&looked_up).job_name, "Web-API_2");
+    assert_eq!(looked_up.job.id, None);
+    assert_eq!(looked_up.job.name.as_deref(), Some("Web-API_2"));
     // With the id given, any name goes: it is only the `name` query parameter.
     let given = resolve_with(
         &["--job-id", "j", "--job-name", "n", "--region", "r"],
         &[token],
     );
-    assert_eq!(api(&given.unwrap()).job_id.as_deref(), Some("j"));
+    assert_eq!(given.unwrap().job.id.as_deref(), Some("j"));
     let commit = resolve_with(
         &[
             "--job-name",
@@ -697,14 +705,14 @@ const REGION: &[&str] = &["--region", "cn-north-4"];
 fn jobs_are_named_by_flag_or_variable_in_order() {
     let argv = [REGION, &["--job", "api,web", "--job", " worker "]].concat();
     let config = resolve_with(&argv, &[TOKEN]).unwrap();
-    let names: Vec<_> = config.jobs.iter().map(|j| j.name.as_deref()).collect();
+    let names: Vec<_> = jobs(&config).iter().map(|j| j.name.as_deref()).collect();
     assert_eq!(names, [Some("api"), Some("web"), Some("worker")]);
-    assert!(config.jobs.iter().all(|j| j.id.is_none()));
+    assert!(jobs(&config).iter().all(|j| j.id.is_none()));
     assert_eq!(config.job, JobRef::default());
     let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", " api ,web")]).unwrap();
-    assert_eq!(config.jobs.len(), 2);
+    assert_eq!(jobs(&config).len(), 2);
     let config = resolve_with(&[API, &["--input", "x.json"]].concat(), &[]).unwrap();
-    assert!(config.jobs.is_empty(), "one job: no list");
+    assert!(jobs(&config).is_empty(), "one job: no list");
 }
 
 #[test]

@@ -44,18 +44,6 @@ pub(super) fn parse_poll_interval(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// A value sent in an HTTP header: a control character (CR, LF, NUL, ...) could not be sent,
-/// or would split the header.
-pub fn parse_header_value(s: &str) -> Result<String, String> {
-    match s.chars().any(char::is_control) {
-        true => Err(
-            "contains a control character (such as a newline), which no HTTP header can carry"
-                .into(),
-        ),
-        false => Ok(s.to_string()),
-    }
-}
-
 pub(super) fn parse_percent(s: &str) -> Result<Percent, String> {
     let number = s.strip_suffix('%').unwrap_or(s).trim();
     match number.parse::<f64>() {

@@ -4,8 +4,7 @@ use serde::Serialize;
 
 use super::escape::json_inert;
 use crate::config::ReportOptions;
-use crate::lookup::build::BuildDetails;
-use crate::model::{Build, Explanation, FailedPhase};
+use crate::model::{Build, BuildDetails, Explanation, FailedPhase};
 use crate::outcome::{JobReport, Run};
 
 #[derive(Serialize)]

@@ -641,7 +641,7 @@ fn a_commit_target_is_the_build_fetch_matched_and_never_a_pass_without_one() {
     }
     assert_eq!(missing.verdict, Inconclusive);
 
-    let awaited_for = |spec, matched| history(spec, matched).awaited(&config);
+    let awaited_for = |spec, matched| awaited(&history(spec, matched), &config);
     assert_eq!(
         awaited_for("S", None).as_deref(),
         Some("a build of commit abcdef1234")
