@@ -17,9 +17,9 @@
 //! It is also a fake IAM and GitHub ID-token service, for trying keyless credentials:
 //! `POST /v3.0/OS-AUTH/id-token/tokens` (identity provider `fake-github`, any JWT-looking
 //! token), `POST /v3/auth/tokens?nocatalog=true` (user `ci-gate`, domain `acme`, password
-//! `fake-password`) and `GET /github/idtoken` (bearer `fake-runner-token`). Once a token has
-//! been issued, the build list wants the newest one as `X-Auth-Token`, and answers others
-//! as ServiceStage answers an expired token.
+//! `fake-password`) and `GET /github/idtoken` (bearer `fake-runner-token`). A token it issued
+//! expires when it issues a newer one: the build list answers it as ServiceStage answers an
+//! expired token. Any other token (the docs use `demo`) is always accepted.
 //!
 //!     HUAWEICLOUD_SDK_IDP_ID=fake-github \
 //!     ACTIONS_ID_TOKEN_REQUEST_URL="http://127.0.0.1:8080/github/idtoken?api-version=2.0" \
@@ -33,6 +33,10 @@
 //! `{"connections": C, "tls_handshakes": H, "requests": R}`: totals since start, counting
 //! only connections that asked for something other than `/_stats`, so reading the numbers
 //! does not change them.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a stand-in server: sockets, files and latency"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -157,8 +161,15 @@ fn generated(n: usize) -> Vec<Value> {
         .collect()
 }
 
-fn main() -> std::io::Result<()> {
-    let args: Args = argh::from_env();
+/// Every failure is one line on stderr and exit 1, never a Debug print.
+fn main() {
+    if let Err(error) = run(argh::from_env()) {
+        eprintln!("fake-servicestage: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> std::io::Result<()> {
     if let Some(n) = args.generate {
         let builds = generated(n);
         let body = json!({"total": n, "page": 1, "per_page": n, "list": builds});
@@ -174,7 +185,9 @@ fn main() -> std::io::Result<()> {
     };
     let (jobs, builds) = match (&args.fixture, args.builds) {
         (Some(path), _) => {
-            let saved: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+            let saved: Value = std::fs::read_to_string(path)
+                .and_then(|text| Ok(serde_json::from_str(&text)?))
+                .map_err(|e| std::io::Error::new(e.kind(), format!("--fixture {path}: {e}")))?;
             let list = |key: &str| saved[key].as_array().cloned();
             (
                 match args.jobs {
@@ -191,7 +204,14 @@ fn main() -> std::io::Result<()> {
         }
     };
     let tls = args.tls.then(tls_config).transpose()?;
-    let listener = TcpListener::bind(("127.0.0.1", args.port))?;
+    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        let port = args.port;
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is in use: stop what listens there (an earlier fake: Ctrl-C in its terminal), or pick another --port".to_string(),
+            _ => format!("cannot be listened on: {e}"),
+        };
+        std::io::Error::new(e.kind(), format!("127.0.0.1:{port} {why}"))
+    })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!("{scheme}://{}", listener.local_addr()?);
     std::io::stdout().flush()?;
@@ -397,13 +417,13 @@ fn route(server: &Server, request: &Incoming) -> Answer {
         request.query.as_str(),
     );
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let issued = server.issued.load(Ordering::SeqCst);
-    let current = format!("fake-iam-token-{issued}");
-    // Once a token was issued, ServiceStage wants the newest one, as it answers a stale one.
-    if segments.first() == Some(&"assembling")
-        && issued > 0
-        && request.header("X-Auth-Token") != Some(current.as_str())
-    {
+    let current = format!("fake-iam-token-{}", server.issued.load(Ordering::SeqCst));
+    // An issued token that a newer one replaced is answered as ServiceStage answers a stale
+    // token; any token the fake did not issue (the docs' `demo`) stays good.
+    let stale = request
+        .header("X-Auth-Token")
+        .is_some_and(|token| token.starts_with("fake-iam-token-") && token != current);
+    if segments.first() == Some(&"assembling") && stale {
         let body = json!({"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"});
         return ("401 Unauthorized", vec![], body);
     }

@@ -4,11 +4,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::client::{Deadline, Session};
-use crate::config::{Config, JobRef, Secret, Source};
+use crate::config::{Api, Config, JobRef, Source, Token};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
-use crate::report::{JobReport, Run};
+use crate::http::{Deadline, Session, SystemClock};
+use crate::outcome::{JobReport, LetThrough, Run};
 use crate::rules;
 
 /// Most jobs fetched at the same time.
@@ -20,35 +20,43 @@ pub const MAX_PARALLEL: usize = 8;
 pub fn run(
     config: &Config,
     log: &(dyn Fn(&str) + Sync),
-    on_secret: &(dyn Fn(&Secret) + Sync),
+    on_secret: &(dyn Fn(&Token) + Sync),
 ) -> Run {
-    if config.jobs.is_empty() {
-        let fetched = fetch::history(config, &mut |line| log(line), on_secret);
-        let report = judged(config, fetched);
-        return Run::single(report.job, report.outcome, report.requests);
-    }
-    let (session, deadline) = match &config.source {
-        Source::Api(api) => (
-            Session::new(&api.credentials, on_secret),
-            Deadline::for_run(config.wait, api),
-        ),
-        // The config refuses this; should it get here, no job can be judged.
-        Source::Saved(_) => {
-            let refused = |job: &JobRef| JobReport {
-                job: job.clone(),
-                outcome: Err(Error::Usage("--job needs the API, not --input".into())),
-                requests: 0,
-            };
-            return Run {
-                jobs: config.jobs.iter().map(refused).collect(),
-                several: true,
-            };
+    let let_through = LetThrough::of(config);
+    let (api, jobs) = match &config.source {
+        Source::Saved(path) => {
+            let report = judged(config, fetch::saved(&config.job, path.as_deref()));
+            return Run::single(report.job, report.outcome, report.requests, let_through);
         }
+        Source::Api { api, jobs } => (api, jobs),
     };
+    let session = Session::new(&api.credentials, on_secret);
+    let deadline = Deadline::for_run(config.wait, api.timeout, api.retries, &SystemClock);
+    if jobs.is_empty() {
+        let mut log = |line: &str| log(line);
+        let fetched = fetch::job_history(config, api, &config.job, &session, deadline, &mut log);
+        let report = judged(config, fetched);
+        return Run::single(report.job, report.outcome, report.requests, let_through);
+    }
+    Run {
+        jobs: in_parallel(config, jobs, (api, &session, &deadline), log),
+        several: true,
+        let_through,
+    }
+}
+
+/// Every job of `--job`, on at most [`MAX_PARALLEL`] threads sharing one session and one
+/// deadline; the reports in the order the jobs were given.
+fn in_parallel(
+    config: &Config,
+    jobs: &[JobRef],
+    shared: (&Api, &Session, &Deadline),
+    log: &(dyn Fn(&str) + Sync),
+) -> Vec<JobReport> {
     let next = AtomicUsize::new(0);
     let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..config.jobs.len().min(MAX_PARALLEL))
-            .map(|_| scope.spawn(|| work(config, &next, (&session, &deadline), log)))
+        let workers: Vec<_> = (0..jobs.len().min(MAX_PARALLEL))
+            .map(|_| scope.spawn(|| work(config, jobs, &next, shared, log)))
             .collect();
         workers
             .into_iter()
@@ -56,26 +64,16 @@ pub fn run(
             .collect()
     });
     done.sort_by_key(|(index, _)| *index);
-    let jobs = config
-        .jobs
-        .iter()
-        .enumerate()
-        .map(
-            |(index, job)| match done.iter().position(|(i, _)| *i == index) {
-                Some(at) => done.swap_remove(at).1,
-                // A worker that panicked leaves its job unjudged: an error, never a pass.
-                None => JobReport {
-                    job: job.clone(),
-                    outcome: Err(Error::Response("the job's worker stopped".into())),
-                    requests: 0,
-                },
-            },
-        )
-        .collect();
-    Run {
-        jobs,
-        several: true,
-    }
+    let report = |(index, job): (usize, &JobRef)| match done.iter().position(|(i, _)| *i == index) {
+        Some(at) => done.swap_remove(at).1,
+        // A worker that panicked leaves its job unjudged: an error, never a pass.
+        None => JobReport {
+            job: job.clone(),
+            outcome: Err(Error::Response("the job's worker stopped".into())),
+            requests: 0,
+        },
+    };
+    jobs.iter().enumerate().map(report).collect()
 }
 
 /// The report of a fetched job: its history evaluated, or the error that stopped it.
@@ -93,19 +91,21 @@ fn judged(config: &Config, fetched: Fetched) -> JobReport {
 /// the run's session (one login) and deadline.
 fn work(
     config: &Config,
+    jobs: &[JobRef],
     next: &AtomicUsize,
-    (session, deadline): (&Session, &Deadline),
+    (api, session, deadline): (&Api, &Session, &Deadline),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<(usize, JobReport)> {
     let mut done = Vec::new();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = config.jobs.get(index) else {
+        let Some(job) = jobs.get(index) else {
             return done;
         };
         let name = job.name.clone().unwrap_or_default();
         let mut prefixed = |line: &str| log(&format!("{name}: {line}"));
-        let fetched = fetch::job_history(config, job, session, deadline.clone(), &mut prefixed);
+        let fetched =
+            fetch::job_history(config, api, job, session, deadline.clone(), &mut prefixed);
         done.push((index, judged(config, fetched)));
     }
 }

@@ -1,6 +1,10 @@
 //! The shell: arguments -> config -> fetch -> evaluate -> render -> exit code. `main` is
 //! the table of contents; each step below is one function. This is the only file that
 //! prints, writes files or picks an exit code.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the shell: the process's arguments, environment, files and clock"
+)]
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -10,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use servicestage_gate::cli::{self, Early};
-use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, Secret};
+use servicestage_gate::config::{self, Annotations, Config, Format, JobRef, ReportOptions, Token};
 use servicestage_gate::error::Error;
 use servicestage_gate::gate;
-use servicestage_gate::report::{JobReport, Run, azure, github, json, junit, text};
-use servicestage_gate::rules::Verdict;
+use servicestage_gate::outcome::{Exit, JobReport, LetThrough, Run};
+use servicestage_gate::report::{azure, github, json, junit, text};
 
 const EXIT_PASS: u8 = 0;
 const EXIT_FAIL: u8 = 1;
@@ -29,8 +33,11 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(exit) => return exit,
     };
+    if let Some(hint) = &config.region_hint {
+        write_stderr(&format!("servicestage-gate: warning: {hint}\n"));
+    }
     let run = judge(&config);
-    let code = exit_code(&config, &run);
+    let code = exit_code(&run);
     match publish(&config, &run) {
         Ok(()) => ExitCode::from(code),
         Err(err) => stdout_failed(&err, code),
@@ -90,7 +97,7 @@ fn one_job(job: JobRef) -> (Vec<JobRef>, bool) {
 /// Under GitHub annotations, a token the gate obtained itself is masked in the job log
 /// before anything else is printed: the contract's one exception to "secrets never in
 /// output". Where annotations go: stdout, or stderr under `--format json`.
-fn print_mask(config: &Config, secret: &Secret) {
+fn print_mask(config: &Config, secret: &Token) {
     if config.annotations != Annotations::Github {
         return;
     }
@@ -105,18 +112,17 @@ fn print_mask(config: &Config, secret: &Secret) {
 /// Fetches the builds of each job and evaluates the rules; progress lines go to stderr.
 fn judge(config: &Config) -> Run {
     let stderr_line = |line: &str| write_stderr(&text::log_line(line));
-    let mask = |secret: &Secret| print_mask(config, secret);
+    let mask = |secret: &Token| print_mask(config, secret);
     gate::run(config, &stderr_line, &mask)
 }
 
-/// The one place that maps a run to an exit code: any job in error makes it an error.
-fn exit_code(config: &Config, run: &Run) -> u8 {
-    match run.verdict() {
-        Ok(Verdict::Pass) => EXIT_PASS,
-        Ok(Verdict::Inconclusive) if config.inconclusive_passes => EXIT_PASS,
-        Ok(Verdict::Inconclusive | Verdict::Fail) => EXIT_FAIL,
-        Err(Error::Usage(_)) => EXIT_USAGE,
-        Err(_) => EXIT_ERROR,
+/// The one place that picks the exit code, from what the run's outcome decided.
+fn exit_code(run: &Run) -> u8 {
+    match run.exit() {
+        Exit::Pass => EXIT_PASS,
+        Exit::Fail => EXIT_FAIL,
+        Exit::Usage => EXIT_USAGE,
+        Exit::Error => EXIT_ERROR,
     }
 }
 
@@ -156,9 +162,10 @@ fn usage_before_config(
     let run = Run {
         jobs: reports.collect(),
         several,
+        let_through: LetThrough::default(),
     };
     if format == Format::Json
-        && let Err(write) = write_stdout(&json::render(&run))
+        && let Err(write) = write_stdout(&json::render(&run, &ReportOptions::default()))
     {
         return stdout_failed(&write, EXIT_USAGE);
     }
@@ -168,18 +175,25 @@ fn usage_before_config(
 /// Prints the report and annotations, and writes the files the config asks for. Only a
 /// failed stdout is an error: the files are extras and get a warning.
 fn publish(config: &Config, run: &Run) -> std::io::Result<()> {
-    let json_report = json::render(run);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let options = &ReportOptions {
+        now,
+        ..config.report.clone()
+    };
+    let json_report = json::render(run, options);
     if json_report.trim().is_empty() {
         return Err(std::io::Error::other("the JSON report could not be built"));
     }
     let annotations = match config.annotations {
-        Annotations::Github => github::annotations(run),
-        Annotations::Azure => azure::annotations(run, config.inconclusive_passes),
+        Annotations::Github => github::annotations(run, options),
+        Annotations::Azure => azure::annotations(run, options),
         Annotations::None => String::new(),
     };
     // With several jobs the text report shows each job's error in its block.
     if !(run.several && config.format == Format::Text) {
-        write_stderr(&text::error_lines(run));
+        write_stderr(&text::error_lines(run, options));
     }
     // Annotations join stdout in text mode; in JSON mode stdout holds only the object.
     let printed = match config.format {
@@ -187,39 +201,27 @@ fn publish(config: &Config, run: &Run) -> std::io::Result<()> {
             write_stderr(&annotations);
             write_stdout(&json_report)
         }
-        Format::Text => write_stdout(&format!("{}{annotations}", text_report(config, run))),
+        Format::Text => write_stdout(&format!("{}{annotations}", text::render_run(run, options))),
     };
-    write_files(config, run, &json_report);
+    write_files(config, run, options);
     printed
 }
 
-fn text_report(config: &Config, run: &Run) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let style = text::Style {
-        ci: config.ci,
-        now,
-        symbols: config.symbols,
-    };
-    text::render_run(run, &config.source, style)
-}
-
 /// `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT` and `--junit`; a failure is a warning.
-fn write_files(config: &Config, run: &Run, json_report: &str) {
+fn write_files(config: &Config, run: &Run, options: &ReportOptions) {
     if config.annotations == Annotations::Github {
         let files = &config.github_files;
         if let Some(path) = &files.step_summary {
-            let summary = github::step_summary(run, config.rules.max_duration);
+            let summary = github::step_summary(run, options);
             append_or_warn(path, &summary, "GITHUB_STEP_SUMMARY");
         }
         if let Some(path) = &files.output {
-            let outputs = github::outputs(run, json_report);
+            let outputs = github::outputs(run, options);
             append_or_warn(path, &outputs, "GITHUB_OUTPUT");
         }
     }
     if let Some(path) = &config.junit
-        && let Err(e) = replace_regular_file(path, &junit::render(run))
+        && let Err(e) = replace_regular_file(path, &junit::render(run, options))
     {
         write_stderr(&format!(
             "servicestage-gate: warning: --junit: cannot write {}: {e}\n",
@@ -228,18 +230,47 @@ fn write_files(config: &Config, run: &Run, json_report: &str) {
     }
 }
 
+/// Appends to `$GITHUB_STEP_SUMMARY` or `$GITHUB_OUTPUT`; anything but a regular file
+/// there is one warning line, and the verdict stands.
 fn append_or_warn(path: &Path, text: &str, variable: &str) {
-    let appended = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    if let Err(e) = appended {
-        write_stderr(&format!(
-            "servicestage-gate: warning: cannot append to ${variable} ({}): {e}\n",
+    if let Err(e) = append_regular(path, text) {
+        let why = format!(
+            "warning: cannot append to ${variable} ({}): {e}",
             path.display()
-        ));
+        );
+        write_stderr(&text::log_line(&why));
     }
+}
+
+/// Appends to a regular file only. Opened without following a symlink (`O_NOFOLLOW`) and
+/// without blocking (`O_NONBLOCK`: a FIFO nobody reads would hang the gate after its
+/// verdict), then checked with fstat, so what is checked is what is written.
+fn append_regular(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let not_regular = || {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        std::io::Error::other(match link {
+            true => "it is a symbolic link, which is not followed; left as it is",
+            false => "it is not a regular file (a FIFO, directory or device); left as it is",
+        })
+    };
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) => match std::fs::symlink_metadata(path) {
+            Ok(existing) if !existing.file_type().is_file() => return Err(not_regular()),
+            _ => return Err(e),
+        },
+    };
+    if !file.metadata()?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    file.write_all(text.as_bytes())
 }
 
 /// Writes a new regular file beside the target, then renames it over the target, so a reader

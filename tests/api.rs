@@ -1,5 +1,9 @@
 //! The binary against a scripted ServiceStage on 127.0.0.1: verdicts, every fault kind,
 //! retries, paging over one connection, waiting, encoding and secrecy.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

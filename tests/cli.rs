@@ -1,10 +1,15 @@
 //! The binary judging saved responses (`--input`): verdicts, exit codes, reports,
 //! annotations and usage errors, as a user or a pipeline sees them.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 
 use common::{
-    Run, assert_any_line, assert_message_contains, example, gate, judge, run, run_with_stdin,
+    Run, Server, assert_any_line, assert_message_contains, example, gate, gate_for, judge,
+    page_json, run, run_with_stdin,
 };
 use serde_json::Value;
 
@@ -323,8 +328,8 @@ fn usage_errors_exit_2_with_one_line_naming_the_flag() {
             &["--require-state", "Sucessful"],
             r#"--require-state: unknown state "Sucessful" (expected Successful, Failed, Timeout or Cancel)"#,
         ),
-        (&["--bogus"], "Unrecognized argument: --bogus"),
-        (&["--window"], "No value provided for option '--window'"),
+        (&["--bogus"], "unknown flag --bogus (see --help)"),
+        (&["--window"], "--window needs a value (N)"),
         (
             &["--poll-interval", "500ms"],
             "--poll-interval: must be at least 1s",
@@ -915,4 +920,163 @@ fn a_closed_stderr_keeps_the_exit_code() {
         Some(3),
         "an error line on a closed stderr"
     );
+}
+
+/// Issue 20 item 6, contract "Flags": `--flag=value` is `--flag value`, the value may hold
+/// `=` itself, and after `--` nothing is an option any more.
+#[test]
+fn flag_equals_value_is_accepted() {
+    let spaced = run(judge("slow-latest.json").args(["--max-duration", "25m", "--format", "json"]));
+    let joined = run(gate().args([
+        &format!("--input={}", example("slow-latest.json")),
+        "--max-duration=25m",
+        "--format=json",
+    ]));
+    assert_eq!((joined.code, &joined.stdout), (spaced.code, &spaced.stdout));
+    assert_eq!(joined.code, 1, "{}", joined.stderr);
+    let out = run(judge("passing.json").args(["--job-name=a=b", "--format=json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["job"]["name"], "a=b");
+    let after_dashes = run(judge("passing.json").args(["--", "--format=json"]));
+    assert_eq!(after_dashes.code, 2);
+    assert_eq!(
+        after_dashes.stderr.lines().count(),
+        1,
+        "{}",
+        after_dashes.stderr
+    );
+    assert!(
+        after_dashes.stdout.is_empty(),
+        "--format=json after -- is no option"
+    );
+}
+
+/// Issue 20 item 6: a misspelt flag gets "did you mean", and a flag missing its value is
+/// named instead of the word that ends up stray.
+#[test]
+fn flag_mistakes_name_the_flag() {
+    let input = example("passing.json");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--wait", "--job-name", "web"],
+            "--wait needs a value (DUR), but --job-name follows it",
+        ),
+        (
+            &["--jobname", "web"],
+            "unknown flag --jobname; did you mean --job-name?",
+        ),
+        (
+            &["--max-duraton=20m"],
+            "unknown flag --max-duraton; did you mean --max-duration?",
+        ),
+        (
+            &["--regoin", "cn-north-4"],
+            "unknown flag --regoin; did you mean --region?",
+        ),
+        (&["--ascii=yes"], "--ascii is a switch and takes no value"),
+        (&["--max-duration"], "--max-duration needs a value (DUR)"),
+    ];
+    for (extra, message) in cases {
+        let argv = [&["--input", input.as_str()], extra].concat();
+        assert_usage_error(&argv, &[], message);
+        let out = run(gate().args(&argv));
+        assert!(
+            !out.stderr.contains("Unrecognized"),
+            "{argv:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// Issue 20 item 7: `--min-success-rate 0.9` used to mean 0.9 % and pass 66.7 %.
+#[test]
+fn a_fractional_success_rate_suggests_the_percentage() {
+    let message = "--min-success-rate: 0.9 is read as 0.9 %; did you mean 90?";
+    assert_usage_error(
+        &[
+            "--input",
+            &example("flaky-history.json"),
+            "--min-success-rate",
+            "0.9",
+        ],
+        &[],
+        message,
+    );
+    assert_usage_error(
+        &["--input", &example("flaky-history.json")],
+        &[("SERVICESTAGE_MIN_SUCCESS_RATE", "0.9")],
+        "SERVICESTAGE_MIN_SUCCESS_RATE: 0.9 is read as 0.9 %; did you mean 90?",
+    );
+    let explicit = run(judge("flaky-history.json").args(["--min-success-rate", "0.9%"]));
+    assert_eq!(
+        explicit.code, 0,
+        "0.9% says what it means: {}",
+        explicit.stderr
+    );
+}
+
+/// Issue 20 items 6 and 7: `--job a,,b` used to drop the empty entry silently, and a bad
+/// `--job` name was told to use `--job-id`, which `--job` excludes.
+#[test]
+fn job_lists_refuse_empty_entries_and_bad_names_get_usable_advice() {
+    let token = [("SERVICESTAGE_TOKEN", "t")];
+    let region = ["--region", "cn-north-4"];
+    assert_usage_error(
+        &[&region[..], &["--job", "api,,worker"]].concat(),
+        &token,
+        r#"--job: empty entry in "api,,worker""#,
+    );
+    assert_usage_error(
+        &region,
+        &[token[0], ("SERVICESTAGE_JOB", "api,worker,")],
+        r#"SERVICESTAGE_JOB: empty entry in "api,worker,""#,
+    );
+    assert_usage_error(
+        &[
+            "--input",
+            &example("passing.json"),
+            "--require-state",
+            "Successful,,Failed",
+        ],
+        &[],
+        r#"--require-state: empty entry in "Successful,,Failed""#,
+    );
+    assert_usage_error(
+        &["--input", &example("passing.json"), "--max-duration", "1h"],
+        &[("SERVICESTAGE_ADVISORY", "max-duration,")],
+        r#"SERVICESTAGE_ADVISORY: empty entry in "max-duration,""#,
+    );
+    let argv = [&region[..], &["--job", "api,2fast"]].concat();
+    assert_usage_error(
+        &argv,
+        &token,
+        r#"--job: "2fast" is not a ServiceStage job name"#,
+    );
+    let out = run(gate().args(&argv).envs(token));
+    assert!(
+        !out.stderr.contains("pass the id with --job-id"),
+        "--job excludes --job-id: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("in a run of its own"), "{}", out.stderr);
+}
+
+/// Contract "Flags": a region the official SDKs do not list is still used, with one warning
+/// line naming the closest listed region, before any request.
+#[test]
+fn an_unlisted_region_warns_once_before_any_request() {
+    let server = Server::always(200, &page_json(1, &[("b1", "Successful", 60)]));
+    let out = run(gate_for(&server.url()).args(["--region", "cn-nrth-4", "--verbose"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let warning = "servicestage-gate: warning: --region: cn-nrth-4 is not a ServiceStage region \
+                   the official SDKs list; did you mean cn-north-4?";
+    assert_eq!(out.stderr.lines().next(), Some(warning), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("warning").count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.lines().count() > 1,
+        "requests are logged after it"
+    );
+    let listed = run(gate_for(&server.url()).args(["--region", "cn-north-4"]));
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert!(!listed.stderr.contains("warning"), "{}", listed.stderr);
 }

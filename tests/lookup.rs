@@ -1,5 +1,9 @@
 //! Issue 14 against a scripted ServiceStage on 127.0.0.1: the job looked up by name, the
 //! build of a commit, why a build failed, throttling, and what each run cost in requests.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 
@@ -528,7 +532,10 @@ fn a_failing_phases_request_keeps_the_verdict_and_says_why() {
             "500",
             Reply::json(500, r#"{"error_code":"SVCSTG.500","error_msg":"down"}"#),
         ),
-        ("hostile name", phases(&[("::error::x", "Failed")])),
+        (
+            "hidden character",
+            phases(&[("Bui\u{200b}ld::error::x", "Failed")]),
+        ),
         ("echoed token", phases(&[(TOKEN, "Failed")])),
         (
             "redirect",
@@ -571,6 +578,39 @@ fn a_failing_phases_request_keeps_the_verdict_and_says_why() {
             text.stdout
         );
     }
+}
+
+/// Server text that only a CI runner would read as a command is kept, like a build id,
+/// and every renderer shows it inert (ARCHITECTURE.md: the server-text policy).
+#[test]
+fn a_phase_name_with_ci_command_markers_is_shown_inert() {
+    let name = "::error::x ##vso[task.complete result=Succeeded]";
+    let server = Server::start(move |r, _| match phases_of(r) {
+        Some(_) => phases(&[(name, "Failed")]),
+        None => builds(1, &[("b1", "Failed")]),
+    });
+    for annotations in ["github", "azure"] {
+        let out = run(gate_with(
+            &server,
+            &["--job-id", "j", "--job-name", "n", "--format", "text"],
+        )
+        .args(["--annotations", annotations]));
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stdout.contains("failed in phase "), "{}", out.stdout);
+        for line in out.stdout.lines().chain(out.stderr.lines()) {
+            // The gate's own command opens the line; nothing after it is one.
+            let own = line.starts_with("##vso[") || line.starts_with("::");
+            let rest = if own { &line[2..] } else { line };
+            let inert = !rest.contains("##") && (own || !rest.contains("::"));
+            assert!(inert, "{annotations}: {line:?}");
+        }
+    }
+    let out = run(&mut gate_with(
+        &server,
+        &["--job-id", "j", "--job-name", "n"],
+    ));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.json()["target"]["failed_phase"], name);
 }
 
 // 4. Throttling.

@@ -1,5 +1,9 @@
 //! Corporate networks and interruptions: a custom CA (and SSL_CERT_FILE) against a TLS
 //! server on 127.0.0.1, proxies from the environment, and SIGINT/SIGTERM.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 
@@ -512,7 +516,7 @@ fn a_credential_a_header_cannot_carry_is_a_usage_error_never_retried() {
                     .arg(&token);
                 c
             },
-            "--token-file: holds a character an HTTP header cannot carry",
+            "--token-file: contains a control character (such as a line break), which no HTTP header can carry",
         ),
         (
             {

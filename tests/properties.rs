@@ -1,10 +1,16 @@
 //! Properties of the rules over thousands of random histories and configs. A small seeded
 //! generator keeps every case reproducible: a failure names its seed.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
+use servicestage_gate::backend::{Page, PageRef};
 use servicestage_gate::error::Error;
 use servicestage_gate::fetch;
-use servicestage_gate::model::{Build, Page, State};
+use servicestage_gate::model::{Build, State};
 use servicestage_gate::rules::{self, Evaluation, History, Percent, RuleConfig, Verdict};
+use servicestage_gate::select;
 use std::time::Duration;
 
 const CASES: u64 = 3000;
@@ -198,7 +204,7 @@ fn adding_a_failed_build_to_the_window_never_raises_the_success_rate() {
         let rng = &mut Rng::new(seed);
         let list = builds(rng);
         let mut config = config(rng, &list);
-        let Some(target) = rules::target_index(&list, &config) else {
+        let Some(target) = select::target(&list, None, config.targeting()) else {
             continue;
         };
         let mut worse = list.clone();
@@ -238,11 +244,11 @@ fn the_target_never_changes_when_older_builds_are_appended() {
         let rng = &mut Rng::new(seed);
         let list = builds(rng);
         let config = config(rng, &list);
-        let before = rules::target_index(&list, &config).map(|i| list[i].id.clone());
+        let before = select::target(&list, None, config.targeting()).map(|i| list[i].id.clone());
         let mut longer = list.clone();
         let extra = 1 + rng.below(10) as usize;
         longer.extend((0..extra).map(|i| build(rng, 1000 + i)));
-        let after = rules::target_index(&longer, &config).map(|i| longer[i].id.clone());
+        let after = select::target(&longer, None, config.targeting()).map(|i| longer[i].id.clone());
         if before.is_some() {
             assert_eq!(after, before, "seed {seed}");
         }
@@ -264,7 +270,17 @@ fn paged_results_equal_the_single_page_result() {
             })
             .collect();
         let paged = fetch::collect(
-            |n| Ok::<_, Error>(pages.get(n as usize - 1).cloned().unwrap_or_default()),
+            |at| {
+                let page = pages.get(at.index as usize).cloned().unwrap_or_default();
+                let next = PageRef {
+                    index: at.index + 1,
+                    ..at
+                };
+                Ok::<_, Error>(Page {
+                    next: Some(next),
+                    ..page
+                })
+            },
             &config,
         )
         .unwrap();

@@ -1,5 +1,9 @@
 //! A hostile server and a careless user against the gate: each test is a defect found by
 //! attacking it, kept so that it stays fixed.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

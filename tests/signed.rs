@@ -1,5 +1,9 @@
 //! AK/SK signing end to end: the test server checks every request's signature with its
 //! own implementation of the SDK-HMAC-SHA256 recipe and answers 401 when it is wrong.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

@@ -1,4 +1,8 @@
 //! Reproduces every vector computed with the official Huawei Cloud SDK signer, byte for byte.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

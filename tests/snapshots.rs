@@ -1,6 +1,10 @@
 //! Snapshot tests: `--help` and the text report of each shipped example, pinned in
 //! tests/snapshots/ so that any change to them shows up as a diff in review.
 //! Regenerate after an intended change with `UPDATE_SNAPSHOTS=1 cargo test --test snapshots`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 mod common;
 

@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(resolved.rules.window >= 1);
     assert!(resolved.rules.min_builds <= resolved.rules.window);
     assert!(!resolved.poll_interval.is_zero());
-    if let Source::Api(api) = &resolved.source {
+    if let Source::Api { api, .. } = &resolved.source {
         assert!(!api.timeout.is_zero());
         assert!(api.retries <= 10);
         assert!(api.endpoint.scheme == Scheme::Https || api.endpoint.is_loopback());

@@ -3,13 +3,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use servicestage_gate::model::{self, State};
+use servicestage_gate::model::State;
+use servicestage_gate::servicestage;
 use servicestage_gate::rules::{self, History, Percent, RuleConfig, Verdict};
 use std::time::Duration;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&knobs, body)) = data.split_first() else { return };
-    let Ok(page) = model::parse_page_slice(body) else { return };
+    let Ok(page) = servicestage::parse_page(body) else { return };
     let config = RuleConfig {
         commit: None,
         ignore_running: knobs & 1 != 0,

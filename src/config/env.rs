@@ -4,20 +4,12 @@
 
 use std::ffi::OsString;
 
-use crate::cli::{self, Fallback};
+use crate::cli::{Args, Fallback, Flag};
 use crate::error::Error;
 
 /// Reads one environment variable as the OS holds it; `None` when unset. `main` passes the
 /// process environment, tests a map.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
-
-/// The environment variable that stands in for a flag: `--max-duration` -> `SERVICESTAGE_MAX_DURATION`.
-pub fn env_name(flag: &str) -> String {
-    format!(
-        "SERVICESTAGE_{}",
-        flag.to_ascii_uppercase().replace('-', "_")
-    )
-}
 
 /// A variable's value: `None` when unset or blank, a usage error when it is not UTF-8.
 pub fn var(env: Env, name: &str) -> Result<Option<String>, Error> {
@@ -43,8 +35,10 @@ impl Setting {
     }
 }
 
-/// Looks settings up by their name in the options table.
+/// Reads each flag through its handle in the options table: the parsed argument, else its
+/// variable, else (where asked) the table's default.
 pub(super) struct Lookup<'a> {
+    pub args: &'a Args,
     pub env: Env<'a>,
 }
 
@@ -55,9 +49,9 @@ impl Lookup<'_> {
 
     /// The flag, else its variable. An empty flag value is a usage error: `--job-id ""` is a
     /// mistake in a script, not a request for the default.
-    pub fn get(&self, name: &str, flag: &Option<String>) -> Result<Option<Setting>, Error> {
-        let option = cli::option(name);
-        if let Some(value) = flag {
+    pub fn get(&self, flag: Flag<Option<String>>) -> Result<Option<Setting>, Error> {
+        let name = flag.row.name();
+        if let Some(value) = (flag.value)(self.args) {
             if value.trim().is_empty() {
                 return Err(Error::Usage(format!("--{name}: empty value")));
             }
@@ -66,78 +60,92 @@ impl Lookup<'_> {
                 value: value.clone(),
             }));
         }
-        let variable = option.variable();
+        let variable = flag.row.variable();
         Ok(self.var(&variable)?.map(|value| Setting {
             origin: variable,
             value,
         }))
     }
 
-    /// As `get`, then the table's default value.
-    pub fn get_or_default(
-        &self,
-        name: &str,
-        flag: &Option<String>,
-    ) -> Result<Option<Setting>, Error> {
-        Ok(self
-            .get(name, flag)?
-            .or_else(|| match cli::option(name).default {
-                Fallback::Value(value) => Some(Setting {
-                    origin: format!("the default of --{name}"),
-                    value: value.to_string(),
-                }),
-                Fallback::None | Fallback::Required | Fallback::Described(_) => None,
-            }))
+    /// The table's default value, as if it had been given.
+    fn default<T>(&self, flag: Flag<T>) -> Option<Setting> {
+        match flag.row.default {
+            Fallback::Value(value) => Some(Setting {
+                origin: format!("the default of --{}", flag.row.name()),
+                value: value.to_string(),
+            }),
+            Fallback::None | Fallback::Required | Fallback::Described(_) => None,
+        }
     }
 
     pub fn parsed<T>(
         &self,
-        name: &str,
-        flag: &Option<String>,
+        flag: Flag<Option<String>>,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Option<T>, Error> {
-        self.get(name, flag)?.map(|s| s.parse(parse)).transpose()
+        self.get(flag)?.map(|s| s.parse(parse)).transpose()
     }
 
     /// Flag, variable, or the table's default, parsed by the same parser.
     pub fn parsed_or_default<T>(
         &self,
-        name: &str,
-        flag: &Option<String>,
+        flag: Flag<Option<String>>,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<T, Error> {
-        match self.get_or_default(name, flag)? {
+        match self.get(flag)?.or_else(|| self.default(flag)) {
             Some(setting) => setting.parse(parse),
-            None => Err(Error::Usage(format!("--{name} has no default"))),
+            None => Err(Error::Usage(format!(
+                "--{} has no default",
+                flag.row.name()
+            ))),
         }
     }
 
-    /// A repeatable option: every flag value, else its variable, each split at commas,
-    /// trimmed, empty items dropped; with the flag or variable it came from.
-    pub fn list(&self, name: &str, flags: &[String]) -> Result<(String, Vec<String>), Error> {
-        let (origin, values) = if flags.is_empty() {
-            let variable = cli::option(name).variable();
-            let value = self.var(&variable)?;
-            (variable, value.into_iter().collect())
+    /// A repeatable option: every flag value, else its variable, else the table's default;
+    /// each split at commas and trimmed; with the flag or variable it came from. An empty
+    /// item (`a,,b`, a trailing comma, `--job ""`) is a usage error: dropping it silently
+    /// would hide a script's mistake.
+    pub fn list(&self, flag: Flag<Vec<String>>) -> Result<(String, Vec<String>), Error> {
+        let given = (flag.value)(self.args);
+        let variable = flag.row.variable();
+        let (origin, values) = if !given.is_empty() {
+            (format!("--{}", flag.row.name()), given.to_vec())
+        } else if let Some(value) = self.var(&variable)? {
+            (variable, vec![value])
+        } else if let Some(default) = self.default(flag) {
+            (default.origin, vec![default.value])
         } else {
-            (format!("--{name}"), flags.to_vec())
+            return Ok((variable, Vec::new()));
         };
-        let items = values
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_string)
-            .collect();
+        let mut items = Vec::new();
+        for value in &values {
+            if value.trim().is_empty() {
+                return Err(Error::Usage(format!("{origin}: empty value")));
+            }
+            for item in value.split(',').map(str::trim) {
+                if item.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "{origin}: empty entry in {value:?} (a comma with nothing beside it)"
+                    )));
+                }
+                items.push(item.to_string());
+            }
+        }
         Ok((origin, items))
     }
 
-    pub fn switch(&self, name: &str, flag: bool) -> Result<bool, Error> {
-        if flag {
+    pub fn switch(&self, flag: Flag<bool>) -> Result<bool, Error> {
+        if *(flag.value)(self.args) {
             return Ok(true);
         }
-        Ok(self
-            .parsed(name, &None, super::values::parse_bool)?
+        let variable = flag.row.variable();
+        let setting = self.var(&variable)?.map(|value| Setting {
+            origin: variable,
+            value,
+        });
+        Ok(setting
+            .map(|s| s.parse(super::values::parse_bool))
+            .transpose()?
             .unwrap_or(false))
     }
 }

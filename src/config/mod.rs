@@ -9,31 +9,34 @@ mod credentials;
 mod endpoint;
 mod env;
 mod output;
+mod region_hint;
 mod values;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use credentials::{Credentials, Secret};
-pub use endpoint::{Endpoint, Scheme, parse_endpoint, parse_region};
-pub use env::{Env, env_name, var};
-pub use output::{Annotations, Ci, Format, GithubFiles, detect_ci};
-pub use values::{MAX_DURATION, parse_header_value};
+pub use crate::cli::env_name;
+pub use crate::secret::{
+    Credentials, Endpoint, HeaderValue, Scheme, Secret, Token, parse_endpoint,
+};
+pub use endpoint::parse_region;
+pub use env::{Env, var};
+pub use output::{Annotations, Ci, Format, GithubFiles, ReportOptions, Symbols, detect_ci};
+pub use values::MAX_DURATION;
 
-use crate::cli::Args;
+use crate::backend::{MAX_PAGES, PER_PAGE};
+use crate::cli::{Args, opt};
 use crate::error::Error;
-use crate::iam;
-use crate::lookup::build::CommitPrefix;
-use crate::lookup::jobs::check_job_name;
-use crate::lookup::region;
-use crate::report::chart::Symbols;
+use crate::model::CommitPrefix;
 use crate::rules::{self, RuleConfig};
+use crate::servicestage::{self, is_documented_job_name};
 use env::Lookup;
+use region_hint::{SDK_REGIONS, region_hint};
 use values::*;
 
 /// Largest `--window`: with `--commit` and history rules the gate pages until twice the
 /// window is in hand, and it never reads more than `MAX_PAGES` pages of `PER_PAGE`.
-const MAX_WINDOW: usize = (crate::fetch::MAX_PAGES * crate::fetch::PER_PAGE / 2) as usize;
+const MAX_WINDOW: usize = (MAX_PAGES * PER_PAGE / 2) as usize;
 
 /// A `--window`: 1 to `MAX_WINDOW` builds.
 fn parse_window(s: &str) -> Result<usize, String> {
@@ -50,25 +53,28 @@ fn parse_window(s: &str) -> Result<usize, String> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// The job as the user named it (`--job-id`, `--job-name`); empty with `--job`.
     pub job: JobRef,
-    /// `--job`: the jobs to gate, by name, in the order given; empty for one job.
-    pub jobs: Vec<JobRef>,
     pub source: Source,
     pub rules: RuleConfig,
     pub wait: Duration,
     pub poll_interval: Duration,
     /// `--inconclusive pass`: an inconclusive verdict exits 0.
     pub inconclusive_passes: bool,
+    /// `--unavailable pass`: a job the service could not answer for is `unavailable`, exit 0.
+    pub unavailable_passes: bool,
     pub format: Format,
     pub annotations: Annotations,
     pub junit: Option<PathBuf>,
     pub verbose: bool,
     /// `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT`, when annotations are `github`.
     pub github_files: GithubFiles,
-    /// Which CI runs the gate, for CI-specific touches in the text report.
-    pub ci: Ci,
-    /// The marks of the text report's history strip (`--ascii`, the locale).
-    pub symbols: Symbols,
+    /// What the renderers are told: the CI, the strip's marks (`--ascii`, the locale),
+    /// `--max-duration` for the chart, the saved response judged.
+    pub report: ReportOptions,
+    /// A region the official SDKs do not list: the line naming the closest listed one, for
+    /// a warning before any request.
+    pub region_hint: Option<String>,
 }
 
 /// The job as the user named it; both are `None` when judging a saved response without them.
@@ -78,37 +84,34 @@ pub struct JobRef {
     pub name: Option<String>,
 }
 
+/// Where the builds come from: one saved response, or the API for one job or several.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// `--input`: a saved response; `None` is stdin.
+    /// `--input`: a saved response, judged as `Config::job`; `None` is stdin.
     Saved(Option<PathBuf>),
-    Api(Box<Api>),
+    /// The API: the job `Config::job` names, or with `--job` the `jobs` named, by name,
+    /// in the order given.
+    Api { api: Box<Api>, jobs: Vec<JobRef> },
 }
 
 /// Everything the HTTP client needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Api {
-    pub endpoint: Endpoint,
-    /// `None`: looked up by `job_name` in the job list.
-    pub job_id: Option<String>,
-    pub job_name: String,
-    pub project_id: Option<String>,
-    pub credentials: Credentials,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub ca_certs: Vec<PathBuf>,
-}
+pub type Api = crate::http::Settings;
 
 /// Where the output format can be told before the arguments parse, for usage errors. Best
 /// effort: an unreadable variable here counts as unset (the usage error says why anyway).
 pub fn requested_format(args: &[&str], env: Env) -> Format {
-    let flag = args
-        .windows(2)
-        .rev()
-        .find(|pair| pair[0] == "--format")
-        .map(|pair| pair[1].to_string());
-    let variable = || var(env, &env_name("format")).ok().flatten();
-    match flag.or_else(variable) {
+    // After `--` nothing is an option.
+    let end = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    let args = &args[..end];
+    let flag = args.iter().enumerate().rev().find_map(|(i, arg)| {
+        match (arg.strip_prefix("--format="), *arg == "--format") {
+            (Some(value), _) => Some(value),
+            (None, true) => args.get(i + 1).copied(),
+            (None, false) => None,
+        }
+    });
+    let variable = || var(env, &opt::FORMAT.row.variable()).ok().flatten();
+    match flag.map(str::to_string).or_else(variable) {
         Some(f) if f.trim().eq_ignore_ascii_case("json") => Format::Json,
         _ => Format::Text,
     }
@@ -117,20 +120,18 @@ pub fn requested_format(args: &[&str], env: Env) -> Format {
 /// The job as given, read apart from everything else so that even a usage error can name
 /// it; an unreadable or empty value is left out here (`resolve` rejects it).
 pub fn job(args: &Args, env: Env) -> JobRef {
-    let lookup = Lookup { env };
-    let read = |name, flag| lookup.get(name, flag).ok().flatten().map(|s| s.value);
+    let lookup = Lookup { args, env };
+    let read = |flag| lookup.get(flag).ok().flatten().map(|s| s.value);
     JobRef {
-        id: read("job-id", &args.job_id),
-        name: read("job-name", &args.job_name),
+        id: read(opt::JOB_ID),
+        name: read(opt::JOB_NAME),
     }
 }
 
 /// The jobs `--job` names, read apart like `job`, so a usage error is reported in the
 /// several-jobs shape; empty without `--job` (or when it cannot be read).
 pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
-    let names = Lookup { env }
-        .list("job", &args.job)
-        .map(|(_, names)| names);
+    let names = Lookup { args, env }.list(opt::JOB).map(|(_, names)| names);
     let named = |name: String| JobRef {
         id: None,
         name: Some(name),
@@ -140,13 +141,12 @@ pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
 
 /// Where the builds come from: a saved response (`--input`, `-` for stdin) or the API.
 fn resolve_source(
-    args: &Args,
     lookup: &Lookup,
     job: &JobRef,
-    jobs: &[JobRef],
+    jobs: Vec<JobRef>,
     rules: &RuleConfig,
-) -> Result<Source, Error> {
-    Ok(match lookup.get("input", &args.input)? {
+) -> Result<(Source, Option<String>), Error> {
+    let source = match lookup.get(opt::INPUT)? {
         Some(_) if !jobs.is_empty() => {
             return Err(Error::Usage(
                 "--job gates jobs through the API; --input judges one saved response".into(),
@@ -160,61 +160,93 @@ fn resolve_source(
         }
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
-        None => Source::Api(Box::new(resolve_api(args, lookup, job, !jobs.is_empty())?)),
-    })
+        None => {
+            let (api, region_hint) = resolve_api(lookup, job, !jobs.is_empty())?;
+            return Ok((
+                Source::Api {
+                    api: Box::new(api),
+                    jobs,
+                },
+                region_hint,
+            ));
+        }
+    };
+    Ok((source, None))
 }
 
 /// Resolves and validates everything the gate needs. Reads no file and no process state.
 pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
-    let lookup = Lookup { env };
+    let lookup = Lookup { args, env };
     let ci = detect_ci(env)?;
-    let (format, annotations) = resolve_output(args, &lookup, ci)?;
-    let rules = resolve_rules(args, &lookup)?;
-    let wait = lookup.parsed_or_default("wait", &args.wait, parse_duration)?;
-    let poll_interval =
-        lookup.parsed_or_default("poll-interval", &args.poll_interval, parse_poll_interval)?;
-    let inconclusive_passes =
-        lookup.parsed_or_default("inconclusive", &args.inconclusive, |s| {
-            parse_choice(s, &[("pass", true), ("fail", false)])
-        })?;
-    let junit = lookup
-        .get("junit", &args.junit)?
-        .map(|s| PathBuf::from(s.value));
-    let verbose = lookup.switch("verbose", args.verbose)?;
+    let (format, annotations) = resolve_output(&lookup, ci)?;
+    let rules = resolve_rules(&lookup)?;
+    let wait = lookup.parsed_or_default(opt::WAIT, parse_duration)?;
+    let poll_interval = lookup.parsed_or_default(opt::POLL_INTERVAL, parse_poll_interval)?;
+    let inconclusive_passes = lookup.parsed_or_default(opt::INCONCLUSIVE, |s| {
+        parse_choice(s, &[("pass", true), ("fail", false)])
+    })?;
+    let unavailable_passes = lookup.parsed_or_default(opt::UNAVAILABLE, |s| {
+        parse_choice(s, &[("pass", true), ("fail", false)])
+    })?;
+    let junit = lookup.get(opt::JUNIT)?.map(|s| PathBuf::from(s.value));
+    let verbose = lookup.switch(opt::VERBOSE)?;
     let job = JobRef {
-        id: lookup.get("job-id", &args.job_id)?.map(|s| s.value),
-        name: lookup.get("job-name", &args.job_name)?.map(|s| s.value),
+        id: lookup.get(opt::JOB_ID)?.map(|s| s.value),
+        name: lookup.get(opt::JOB_NAME)?.map(|s| s.value),
     };
-    let jobs = resolve_jobs(args, &lookup, &job)?;
-    let source = resolve_source(args, &lookup, &job, &jobs, &rules)?;
-    // The locale only picks the strip's marks: read it leniently, not as a setting.
-    let locale = |name: &str| env(name).map(|v| v.to_string_lossy().into_owned());
-    let symbols = Symbols::choose(lookup.switch("ascii", args.ascii)?, locale);
+    let jobs = resolve_jobs(&lookup, &job)?;
+    let (source, region_hint) = resolve_source(&lookup, &job, jobs, &rules)?;
+    let report = resolve_report(&lookup, ci, &rules, &source)?;
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
         output: lookup.var("GITHUB_OUTPUT")?.map(PathBuf::from),
     };
     Ok(Config {
         job,
-        jobs,
         source,
         rules,
         wait,
         poll_interval,
         inconclusive_passes,
+        unavailable_passes,
         format,
         annotations,
         junit,
         verbose,
         github_files,
+        report,
+        region_hint,
+    })
+}
+
+/// How the renderers draw; `main` adds the time.
+fn resolve_report(
+    lookup: &Lookup,
+    ci: Ci,
+    rules: &RuleConfig,
+    source: &Source,
+) -> Result<ReportOptions, Error> {
+    // The locale only picks the strip's marks: read it leniently, not as a setting.
+    let locale = |name: &str| (lookup.env)(name).map(|v| v.to_string_lossy().into_owned());
+    let saved_input = match source {
+        Source::Saved(path) => Some(
+            path.as_ref()
+                .map_or("stdin".into(), |p| p.display().to_string()),
+        ),
+        Source::Api { .. } => None,
+    };
+    Ok(ReportOptions {
         ci,
-        symbols,
+        now: 0,
+        symbols: Symbols::choose(lookup.switch(opt::ASCII)?, locale),
+        max_duration: rules.max_duration,
+        saved_input,
     })
 }
 
 /// `--job` / `SERVICESTAGE_JOB`: names whose ids are looked up, each once.
-fn resolve_jobs(args: &Args, lookup: &Lookup, single: &JobRef) -> Result<Vec<JobRef>, Error> {
-    let (origin, names) = lookup.list("job", &args.job)?;
+fn resolve_jobs(lookup: &Lookup, single: &JobRef) -> Result<Vec<JobRef>, Error> {
+    let (origin, names) = lookup.list(opt::JOB)?;
     if names.is_empty() {
         return Ok(Vec::new());
     }
@@ -225,7 +257,9 @@ fn resolve_jobs(args: &Args, lookup: &Lookup, single: &JobRef) -> Result<Vec<Job
     }
     let mut jobs: Vec<JobRef> = Vec::new();
     for name in names {
-        check_job_name(&origin, &name)?;
+        // `--job` takes names only: the way out is a run of its own, not `--job-id` here.
+        let advice = "gate that job in a run of its own, with --job-id and --job-name";
+        check_job_name(&origin, &name, advice)?;
         // The lookup matches names case-insensitively: `api` and `API` are one job.
         let seen = jobs.iter().flat_map(|j| &j.name);
         if seen.into_iter().any(|n| n.eq_ignore_ascii_case(&name)) {
@@ -240,12 +274,8 @@ fn resolve_jobs(args: &Args, lookup: &Lookup, single: &JobRef) -> Result<Vec<Job
 }
 
 /// `--advisory`: rule names that are enabled and not `state`, each once.
-fn resolve_advisory(
-    args: &Args,
-    lookup: &Lookup,
-    rules: &RuleConfig,
-) -> Result<Vec<&'static str>, Error> {
-    let (origin, names) = lookup.list("advisory", &args.advisory)?;
+fn resolve_advisory(lookup: &Lookup, rules: &RuleConfig) -> Result<Vec<&'static str>, Error> {
+    let (origin, names) = lookup.list(opt::ADVISORY)?;
     let mut advisory = Vec::new();
     for name in names {
         let Some(rule) = rules::ALL
@@ -274,11 +304,11 @@ fn resolve_advisory(
     Ok(advisory)
 }
 
-fn resolve_output(args: &Args, lookup: &Lookup, ci: Ci) -> Result<(Format, Annotations), Error> {
-    let format = lookup.parsed_or_default("format", &args.format, |s| {
+fn resolve_output(lookup: &Lookup, ci: Ci) -> Result<(Format, Annotations), Error> {
+    let format = lookup.parsed_or_default(opt::FORMAT, |s| {
         parse_choice(s, &[("text", Format::Text), ("json", Format::Json)])
     })?;
-    let annotations = lookup.parsed_or_default("annotations", &args.annotations, |s| {
+    let annotations = lookup.parsed_or_default(opt::ANNOTATIONS, |s| {
         parse_choice(
             s,
             &[
@@ -297,21 +327,16 @@ fn resolve_output(args: &Args, lookup: &Lookup, ci: Ci) -> Result<(Format, Annot
     Ok((format, annotations.unwrap_or(detected)))
 }
 
-fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
-    let require_states = if args.require_state.is_empty() {
-        let setting = lookup.get_or_default("require-state", &None)?;
-        let setting = setting.expect("--require-state has a default");
-        setting.parse(|s| parse_states(&[s]))?
-    } else {
-        let values: Vec<&str> = args.require_state.iter().map(String::as_str).collect();
-        parse_states(&values).map_err(|why| Error::Usage(format!("--require-state: {why}")))?
-    };
-    let window = lookup.parsed_or_default("window", &args.window, parse_window)?;
-    let min_builds = resolve_min_builds(args, lookup, window)?;
+fn resolve_rules(lookup: &Lookup) -> Result<RuleConfig, Error> {
+    let (origin, states) = lookup.list(opt::REQUIRE_STATE)?;
+    let require_states =
+        parse_states(&states).map_err(|why| Error::Usage(format!("{origin}: {why}")))?;
+    let window = lookup.parsed_or_default(opt::WINDOW, parse_window)?;
+    let min_builds = resolve_min_builds(lookup, window)?;
     let build_id = lookup
-        .get("build-id", &args.build_id)?
+        .get(opt::BUILD_ID)?
         .map(|s| s.value.trim().to_string());
-    let commit = lookup.parsed("commit", &args.commit, CommitPrefix::parse)?;
+    let commit = lookup.parsed(opt::COMMIT, CommitPrefix::parse)?;
     if commit.is_some() && build_id.is_some() {
         return Err(Error::Usage(
             "--commit and --build-id both pick the build to judge; give one".to_string(),
@@ -320,35 +345,24 @@ fn resolve_rules(args: &Args, lookup: &Lookup) -> Result<RuleConfig, Error> {
     let mut rules = RuleConfig {
         build_id,
         commit,
-        ignore_running: lookup.switch("ignore-running", args.ignore_running)?,
+        ignore_running: lookup.switch(opt::IGNORE_RUNNING)?,
         require_states,
-        max_duration: lookup.parsed("max-duration", &args.max_duration, parse_duration)?,
+        max_duration: lookup.parsed(opt::MAX_DURATION, parse_duration)?,
         window,
         min_builds,
-        min_success_rate: lookup.parsed(
-            "min-success-rate",
-            &args.min_success_rate,
-            parse_percent,
-        )?,
-        max_consecutive_failures: lookup.parsed(
-            "max-consecutive-failures",
-            &args.max_consecutive_failures,
-            parse_count,
-        )?,
-        max_duration_regression: lookup.parsed(
-            "max-duration-regression",
-            &args.max_duration_regression,
-            parse_regression_percent,
-        )?,
+        min_success_rate: lookup.parsed(opt::MIN_SUCCESS_RATE, parse_success_rate)?,
+        max_consecutive_failures: lookup.parsed(opt::MAX_CONSECUTIVE_FAILURES, parse_count)?,
+        max_duration_regression: lookup
+            .parsed(opt::MAX_DURATION_REGRESSION, parse_regression_percent)?,
         advisory: Vec::new(),
     };
-    rules.advisory = resolve_advisory(args, lookup, &rules)?;
+    rules.advisory = resolve_advisory(lookup, &rules)?;
     Ok(rules)
 }
 
 /// `--min-builds`, at most the window: more could never be decided.
-fn resolve_min_builds(args: &Args, lookup: &Lookup, window: usize) -> Result<usize, Error> {
-    Ok(match lookup.get("min-builds", &args.min_builds)? {
+fn resolve_min_builds(lookup: &Lookup, window: usize) -> Result<usize, Error> {
+    Ok(match lookup.get(opt::MIN_BUILDS)? {
         Some(setting) => {
             let n = setting.parse(parse_count)?;
             if n > window {
@@ -360,101 +374,116 @@ fn resolve_min_builds(args: &Args, lookup: &Lookup, window: usize) -> Result<usi
             }
             n
         }
+        // Neither flag nor variable: this is the table's default.
         None => lookup
-            .parsed_or_default("min-builds", &None, parse_count)?
+            .parsed_or_default(opt::MIN_BUILDS, parse_count)?
             .min(window),
     })
 }
 
-/// With `several` (`--job`) the job id and name are left empty: each job gets its own.
-fn resolve_api(args: &Args, lookup: &Lookup, job: &JobRef, several: bool) -> Result<Api, Error> {
-    let required = |value: &Option<String>, flag: &str| {
-        value.clone().ok_or_else(|| {
-            Error::Usage(format!(
-                "--{flag} is required (or set {}), unless --input is given",
-                env_name(flag)
-            ))
-        })
-    };
-    // With several jobs (`--job`) the job is filled in per job: by name, looked up.
-    let job_name = match several {
-        true => String::new(),
-        false => required(&job.name, "job-name")?,
-    };
+/// With `several` (`--job`) no single job is needed: each named job is looked up.
+/// Also the hint for a region the official SDKs do not list.
+fn resolve_api(
+    lookup: &Lookup,
+    job: &JobRef,
+    several: bool,
+) -> Result<(Api, Option<String>), Error> {
+    if !several && job.name.is_none() {
+        return Err(Error::Usage(format!(
+            "--job-name is required (or set {}), unless --input is given",
+            opt::JOB_NAME.row.variable()
+        )));
+    }
     // The name pattern matters only when the name is all there is to find the id by.
     if !several
         && job.id.is_none()
-        && let Some(setting) = lookup.get("job-name", &args.job_name)?
+        && let Some(setting) = lookup.get(opt::JOB_NAME)?
     {
-        check_job_name(&setting.origin, &job_name)?;
+        check_job_name(&setting.origin, &setting.value, "pass the id with --job-id")?;
     }
-    let timeout = lookup.parsed_or_default("timeout", &args.timeout, parse_positive_duration)?;
-    let retries =
-        lookup.parsed_or_default("retries", &args.retries, |s| match parse_count(s)? {
-            n @ 0..=10 => Ok(n as u32),
-            n => Err(format!("{n} is too many (at most 10)")),
-        })?;
-    let region = lookup.parsed("region", &args.region, parse_region)?;
-    let project_id = resolve_project_id(args, lookup)?;
-    let flags = iam::Flags {
-        token_file: args.token_file.clone(),
-        iam_endpoint: args.iam_endpoint.clone(),
-        iam_user: args.iam_user.clone(),
-        iam_domain: args.iam_domain.clone(),
-        oidc_audience: args.oidc_audience.clone(),
-    };
-    let place = iam::Place {
+    let timeout = lookup.parsed_or_default(opt::TIMEOUT, parse_positive_duration)?;
+    let retries = lookup.parsed_or_default(opt::RETRIES, |s| match parse_count(s)? {
+        n @ 0..=10 => Ok(n as u32),
+        n => Err(format!("{n} is too many (at most 10)")),
+    })?;
+    let region = lookup.parsed(opt::REGION, parse_region)?;
+    let project_id = resolve_project_id(lookup)?;
+    let place = credentials::Place {
         region: region.as_deref(),
-        project_id: project_id.as_deref(),
+        project_id: project_id.as_ref(),
     };
     // Credentials first: the auth action's key pair brings its own region.
-    let resolved = iam::resolve(&flags, place, lookup.env)?;
-    let mut ca_certs: Vec<PathBuf> = lookup
-        .get("ca-cert", &args.ca_cert)?
-        .map(|s| PathBuf::from(s.value))
-        .into_iter()
-        .collect();
-    ca_certs.extend(lookup.var("SSL_CERT_FILE")?.map(PathBuf::from));
-    Ok(Api {
-        endpoint: resolve_endpoint(args, lookup, resolved.region.as_deref())?,
-        job_id: job.id.clone(),
-        job_name,
+    let resolved = credentials::resolve(lookup, place)?;
+    let region_hint = unlisted_region(lookup, resolved.region.as_deref())?;
+    let api = Api {
+        endpoint: resolve_endpoint(lookup, resolved.region.as_deref())?,
         project_id: resolved.project_id,
         credentials: resolved.credentials,
         timeout,
         retries,
-        ca_certs,
-    })
+        ca_certs: resolve_ca_certs(lookup)?,
+    };
+    Ok((api, region_hint))
+}
+
+/// The name pattern, enforced only when the id is looked up by name; `advice` is the way
+/// out that the flag the name came from allows.
+fn check_job_name(origin: &str, name: &str, advice: &str) -> Result<(), Error> {
+    if is_documented_job_name(name) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{origin}: {name:?} is not a ServiceStage job name (2 to 64 letters, digits, '-' or \
+         '_', starting with a letter and ending with a letter or digit), so its id cannot be \
+         looked up; {advice}"
+    )))
+}
+
+/// The hint for a region the official SDKs do not list, naming where it was set: the
+/// flag or its variable, else the auth action's variable that brought it.
+fn unlisted_region(lookup: &Lookup, region: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(region) = region else {
+        return Ok(None);
+    };
+    let origin = match lookup.get(opt::REGION)? {
+        Some(setting) => setting.origin,
+        None => "HUAWEI_CLOUD_REGION".to_string(),
+    };
+    // The European site's regions are listed by the SDKs of other services, and documented.
+    let listed = [SDK_REGIONS, crate::secret::EU_SITE_REGIONS].concat();
+    Ok(region_hint(&origin, region, &listed))
+}
+
+/// `--ca-cert`, then `$SSL_CERT_FILE`: both are trusted.
+fn resolve_ca_certs(lookup: &Lookup) -> Result<Vec<PathBuf>, Error> {
+    let flag = lookup.get(opt::CA_CERT)?.map(|s| PathBuf::from(s.value));
+    let variable = lookup.var("SSL_CERT_FILE")?.map(PathBuf::from);
+    Ok(flag.into_iter().chain(variable).collect())
 }
 
 /// `--project-id`, `SERVICESTAGE_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; trimmed.
-fn resolve_project_id(args: &Args, lookup: &Lookup) -> Result<Option<String>, Error> {
-    let project_id = match lookup.parsed("project-id", &args.project_id, parse_header_value)? {
-        Some(id) => Some(id),
-        None => {
-            let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
-            let value = lookup.var(sdk)?.map(|v| parse_header_value(v.trim()));
-            value
-                .transpose()
-                .map_err(|why| Error::Usage(format!("{sdk}: {why}")))?
-        }
-    };
-    Ok(project_id.map(|p| p.trim().to_string()))
+fn resolve_project_id(lookup: &Lookup) -> Result<Option<HeaderValue>, Error> {
+    if let Some(id) = lookup.parsed(opt::PROJECT_ID, HeaderValue::parse)? {
+        return Ok(Some(id));
+    }
+    let sdk = "HUAWEICLOUD_SDK_PROJECT_ID";
+    let value = lookup.var(sdk)?.map(|v| HeaderValue::parse(v.trim()));
+    value
+        .transpose()
+        .map_err(|why| Error::Usage(format!("{sdk}: {why}")))
 }
 
 /// `--endpoint`, else the region's (given, or the auth action's).
-fn resolve_endpoint(args: &Args, lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, Error> {
-    if let Some(endpoint) = lookup.parsed("endpoint", &args.endpoint, parse_endpoint)? {
+fn resolve_endpoint(lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, Error> {
+    if let Some(endpoint) = lookup.parsed(opt::ENDPOINT, parse_endpoint)? {
         return Ok(endpoint);
     }
     match region {
-        Some(region) => {
-            Endpoint::parse(&region::servicestage_endpoint(region)).map_err(Error::Usage)
-        }
+        Some(region) => servicestage::endpoint(region).map_err(Error::Usage),
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",
-            env_name("endpoint"),
-            env_name("region")
+            opt::ENDPOINT.row.variable(),
+            opt::REGION.row.variable()
         ))),
     }
 }

@@ -24,9 +24,17 @@ const API: &[&str] = &[
 ];
 const TOKEN: (&str, &str) = ("SERVICESTAGE_TOKEN", "t0ken");
 
+/// `--job`: the jobs named, in order; empty for one job or a saved response.
+fn jobs(config: &Config) -> &[JobRef] {
+    match &config.source {
+        Source::Api { jobs, .. } => jobs,
+        Source::Saved(_) => &[],
+    }
+}
+
 fn api(config: &Config) -> &Api {
     match &config.source {
-        Source::Api(api) => api,
+        Source::Api { api, .. } => api,
         other => panic!("not an API source: {other:?}"),
     }
 }
@@ -79,8 +87,8 @@ fn every_flag_has_its_variable() {
     let config = resolve_with(&[], &vars).unwrap();
     let api = api(&config);
     assert_eq!(
-        (api.job_id.as_deref(), api.job_name.as_str()),
-        (Some("id 1"), "name 1")
+        (config.job.id.as_deref(), config.job.name.as_deref()),
+        (Some("id 1"), Some("name 1"))
     );
     assert_eq!(api.endpoint.origin(), "https://example.test:8443");
     assert_eq!(api.endpoint.base_path, "/base");
@@ -194,14 +202,14 @@ fn credentials() {
     assert_eq!(
         api(&config).credentials,
         Credentials::AccessKey {
-            ak: "AK1".into(),
+            ak: HeaderValue::parse("AK1").unwrap(),
             sk: Secret::new("SK1".into()),
-            security_token: Some(Secret::new("ST1".into()))
+            security_token: Some(Secret::header("ST1").unwrap())
         }
     );
     assert_eq!(
         api(&resolve_with(API, &[TOKEN]).unwrap()).credentials,
-        Credentials::Token(Secret::new("t0ken".into()))
+        Credentials::Token(Secret::header("t0ken").unwrap())
     );
     assert!(
         !format!("{:?}", resolve_with(API, &[ak, sk, st]).unwrap()).contains("SK1"),
@@ -299,7 +307,7 @@ fn usage_errors_name_the_flag_or_variable() {
             (
                 &["--require-state", ","],
                 &[],
-                "--require-state: no state given",
+                r#"--require-state: empty entry in ",""#,
             ),
             (
                 &["--format", "yaml"],
@@ -610,7 +618,7 @@ fn annotations_auto_detects_the_ci() {
     for (vars, annotations, ci) in cases {
         let config = resolve_with(&["--input", "-"], &vars).unwrap();
         assert_eq!(
-            (config.annotations, config.ci),
+            (config.annotations, config.report.ci),
             (annotations, ci),
             "{vars:?}"
         );
@@ -668,14 +676,14 @@ fn requested_format_is_read_before_parsing() {
 fn the_job_id_is_optional_and_the_name_pattern_only_binds_a_lookup() {
     let token = ("SERVICESTAGE_TOKEN", "t");
     let looked_up = resolve_with(&["--job-name", "Web-API_2", "--region", "r"], &[token]).unwrap();
-    assert_eq!(api(&looked_up).job_id, None);
-    assert_eq!(api(&looked_up).job_name, "Web-API_2");
+    assert_eq!(looked_up.job.id, None);
+    assert_eq!(looked_up.job.name.as_deref(), Some("Web-API_2"));
     // With the id given, any name goes: it is only the `name` query parameter.
     let given = resolve_with(
         &["--job-id", "j", "--job-name", "n", "--region", "r"],
         &[token],
     );
-    assert_eq!(api(&given.unwrap()).job_id.as_deref(), Some("j"));
+    assert_eq!(given.unwrap().job.id.as_deref(), Some("j"));
     let commit = resolve_with(
         &[
             "--job-name",
@@ -697,14 +705,14 @@ const REGION: &[&str] = &["--region", "cn-north-4"];
 fn jobs_are_named_by_flag_or_variable_in_order() {
     let argv = [REGION, &["--job", "api,web", "--job", " worker "]].concat();
     let config = resolve_with(&argv, &[TOKEN]).unwrap();
-    let names: Vec<_> = config.jobs.iter().map(|j| j.name.as_deref()).collect();
+    let names: Vec<_> = jobs(&config).iter().map(|j| j.name.as_deref()).collect();
     assert_eq!(names, [Some("api"), Some("web"), Some("worker")]);
-    assert!(config.jobs.iter().all(|j| j.id.is_none()));
+    assert!(jobs(&config).iter().all(|j| j.id.is_none()));
     assert_eq!(config.job, JobRef::default());
-    let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", "api, ,web,")]).unwrap();
-    assert_eq!(config.jobs.len(), 2);
+    let config = resolve_with(REGION, &[TOKEN, ("SERVICESTAGE_JOB", " api ,web")]).unwrap();
+    assert_eq!(jobs(&config).len(), 2);
     let config = resolve_with(&[API, &["--input", "x.json"]].concat(), &[]).unwrap();
-    assert!(config.jobs.is_empty(), "one job: no list");
+    assert!(jobs(&config).is_empty(), "one job: no list");
 }
 
 #[test]
@@ -745,7 +753,7 @@ fn advisory_rules_are_enabled_ones_and_never_state() {
 fn ascii_by_flag_variable_or_locale() {
     let symbols = |argv: &[&str], vars: &[(&str, &str)]| {
         let argv = [&["--input", "x.json"], argv].concat();
-        resolve_with(&argv, vars).map(|c| c.symbols)
+        resolve_with(&argv, vars).map(|c| c.report.symbols)
     };
     let utf8 = ("LANG", "C.UTF-8");
     assert_eq!(symbols(&[], &[utf8]), Ok(Symbols::Unicode));
@@ -771,6 +779,12 @@ fn requested_format_is_json_only_when_json_is_asked_for() {
         (&["--format", " JSON "], Format::Json),
         (&["--format", "json", "--format", "text"], Format::Text),
         (&["--format", "yaml"], Format::Text),
+        (&["--format=json"], Format::Json),
+        (&["--format=json", "--format", "text"], Format::Text),
+        (&["--format", "text", "--format=json"], Format::Json),
+        (&["--format"], Format::Text),
+        (&["--", "--format=json"], Format::Text),
+        (&["--format", "--", "json"], Format::Text),
     ] {
         assert_eq!(requested_format(argv, &none), expected, "{argv:?}");
     }
@@ -916,4 +930,181 @@ fn endpoints_need_a_host_and_a_path_without_spaces() {
 fn a_secret_never_shows_in_debug_output() {
     let secret = Secret::new("t0ken-SECRET".into());
     assert_eq!(format!("{secret:?}"), "Secret(<hidden>)");
+}
+
+/// Issue 20 item 7: a fraction where a percentage belongs is refused with the percentage it
+/// most likely meant; `0.9%` says what it means and stands.
+#[test]
+fn a_success_rate_between_0_and_1_suggests_the_percentage() {
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--min-success-rate", "0.9"],
+                &[],
+                "--min-success-rate: 0.9 is read as 0.9 %; did you mean 90? (write 0.9% if \
+                 0.9 % is meant)",
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_MIN_SUCCESS_RATE", " .95 ")],
+                "SERVICESTAGE_MIN_SUCCESS_RATE: .95 is read as .95 %; did you mean 95?",
+            ),
+            (&["--min-success-rate", "0.995"], &[], "did you mean 99.5?"),
+            (&["--min-success-rate", "0.07"], &[], "did you mean 7?"),
+        ],
+    );
+    for (given, percent) in [
+        ("0", 0.0),
+        ("1", 1.0),
+        ("0.9%", 0.9),
+        ("0.5 %", 0.5),
+        ("90", 90.0),
+    ] {
+        let config = resolve_with(&["--input", "-", "--min-success-rate", given], &[]).unwrap();
+        assert_eq!(
+            config.rules.min_success_rate,
+            Some(Percent(percent)),
+            "{given}"
+        );
+    }
+}
+
+/// Issue 20 item 7: an empty entry in a comma-separated list is a mistake, not nothing.
+#[test]
+fn an_empty_list_entry_is_a_usage_error() {
+    let rules = ["--max-duration", "10m"];
+    assert_usage_errors(
+        REGION,
+        &[
+            (
+                &["--job", "api,,worker"],
+                &[TOKEN],
+                r#"--job: empty entry in "api,,worker" (a comma with nothing beside it)"#,
+            ),
+            (
+                &["--job", "api", "--job", " , web"],
+                &[TOKEN],
+                r#"--job: empty entry in " , web""#,
+            ),
+            (&["--job", ""], &[TOKEN], "--job: empty value"),
+            (
+                &[],
+                &[TOKEN, ("SERVICESTAGE_JOB", "api,web,")],
+                r#"SERVICESTAGE_JOB: empty entry in "api,web,""#,
+            ),
+        ],
+    );
+    assert_usage_errors(
+        OFFLINE,
+        &[
+            (
+                &["--require-state", "Successful,,Failed"],
+                &[],
+                r#"--require-state: empty entry in "Successful,,Failed""#,
+            ),
+            (
+                &[],
+                &[("SERVICESTAGE_REQUIRE_STATE", ",Successful")],
+                r#"SERVICESTAGE_REQUIRE_STATE: empty entry in ",Successful""#,
+            ),
+            (
+                &[&rules[..], &["--advisory", "max-duration,"]].concat(),
+                &[],
+                r#"--advisory: empty entry in "max-duration,""#,
+            ),
+            (
+                &rules,
+                &[("SERVICESTAGE_ADVISORY", "max-duration,,")],
+                r#"SERVICESTAGE_ADVISORY: empty entry in "max-duration,,""#,
+            ),
+        ],
+    );
+}
+
+/// Issue 20 item 6: a bad `--job` name is not told to use `--job-id`, which `--job`
+/// excludes; a bad `--job-name` still is.
+#[test]
+fn a_bad_job_name_gets_advice_its_flag_allows() {
+    for (argv, advice) in [
+        (
+            &["--job", "api,-web"][..],
+            "gate that job in a run of its own, with --job-id and --job-name",
+        ),
+        (&["--job-name", "-web"], "pass the id with --job-id"),
+    ] {
+        let argv = [REGION, argv].concat();
+        let Err(Error::Usage(message)) = resolve_with(&argv, &[TOKEN]) else {
+            panic!("{argv:?}: expected a usage error");
+        };
+        assert!(
+            message.contains("\"-web\" is not a ServiceStage job name"),
+            "{message}"
+        );
+        assert!(message.ends_with(advice), "{argv:?}: {message}");
+    }
+}
+
+/// Contract, round 3 "Flags": a region the official SDKs do not list is used as given, with
+/// a hint that names the closest listed one and where the region was set.
+#[test]
+fn an_unlisted_region_is_used_with_a_hint() {
+    let hint = |argv: &[&str], vars: &[(&str, &str)]| {
+        let config = resolve_with(&[JOB, argv].concat(), &[&[TOKEN], vars].concat()).unwrap();
+        let origin = api(&config).endpoint.origin();
+        (origin, config.region_hint)
+    };
+    assert_eq!(
+        hint(&["--region", "cn-nrth-4"], &[]),
+        (
+            "https://servicestage.cn-nrth-4.myhuaweicloud.com".to_string(),
+            Some(
+                "--region: cn-nrth-4 is not a ServiceStage region the official SDKs list; did \
+                 you mean cn-north-4?"
+                    .to_string()
+            )
+        )
+    );
+    let (_, from_variable) = hint(&[], &[("SERVICESTAGE_REGION", "ap-southeast-9")]);
+    assert!(
+        from_variable
+            .unwrap()
+            .starts_with("SERVICESTAGE_REGION: ap-southeast-9 is not"),
+    );
+    for listed in ["cn-north-4", "ap-southeast-1", "eu-west-101"] {
+        assert_eq!(hint(&["--region", listed], &[]).1, None, "{listed}");
+    }
+    let endpoint = ["--endpoint", "http://127.0.0.1:1"];
+    assert_eq!(hint(&endpoint, &[]).1, None, "no region, no hint");
+    let auth_action = [
+        ("HUAWEI_CLOUD_ACCESS_KEY_ID", "ak"),
+        ("HUAWEI_CLOUD_SECRET_ACCESS_KEY", "sk"),
+        ("HUAWEI_CLOUD_REGION", "cn-north-44"),
+    ];
+    let config = resolve_with(JOB, &auth_action).unwrap();
+    assert!(
+        config
+            .region_hint
+            .unwrap()
+            .starts_with("HUAWEI_CLOUD_REGION: cn-north-44 is not"),
+        "the auth action's region is named by its variable"
+    );
+    let saved = resolve_with(&["--input", "-", "--region", "mars"], &[]).unwrap();
+    assert_eq!(
+        saved.region_hint, None,
+        "a saved response reaches no region"
+    );
+}
+
+#[test]
+fn states_are_each_listed_once() {
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        parse_states(&names(&["failed", "Successful", "FAILED"])),
+        Ok(vec![State::Failed, State::Successful])
+    );
+    assert_eq!(
+        parse_states(&[]),
+        Err("no state given (expected Successful, Failed, Timeout or Cancel)".into())
+    );
 }

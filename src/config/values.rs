@@ -44,18 +44,6 @@ pub(super) fn parse_poll_interval(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// A value sent in an HTTP header: a control character (CR, LF, NUL, ...) could not be sent,
-/// or would split the header.
-pub fn parse_header_value(s: &str) -> Result<String, String> {
-    match s.chars().any(char::is_control) {
-        true => Err(
-            "contains a control character (such as a newline), which no HTTP header can carry"
-                .into(),
-        ),
-        false => Ok(s.to_string()),
-    }
-}
-
 pub(super) fn parse_percent(s: &str) -> Result<Percent, String> {
     let number = s.strip_suffix('%').unwrap_or(s).trim();
     match number.parse::<f64>() {
@@ -66,6 +54,21 @@ pub(super) fn parse_percent(s: &str) -> Result<Percent, String> {
             "invalid percentage {s:?} (expected a number from 0 to 100, e.g. 95, 95% or 99.5)"
         )),
     }
+}
+
+/// `--min-success-rate`: a percentage. A bare number strictly between 0 and 1 is a
+/// fraction written where a percentage belongs (`0.9` would pass 66.7 %): refused, with the
+/// percentage it most likely meant. `0.9%` says it and is taken as written.
+pub(super) fn parse_success_rate(s: &str) -> Result<Percent, String> {
+    let percent = parse_percent(s)?;
+    if s.ends_with('%') || percent.0 <= 0.0 || percent.0 >= 1.0 {
+        return Ok(percent);
+    }
+    // Rounded to drop binary noise: 0.9 * 100 is 90.00000000000001.
+    let meant = (percent.0 * 100.0 * 1e9).round() / 1e9;
+    Err(format!(
+        "{s} is read as {s} %; did you mean {meant}? (write {s}% if {s} % is meant)"
+    ))
 }
 
 /// A regression allowance may exceed 100% (twice the median is +100%).
@@ -84,14 +87,12 @@ pub(super) fn parse_count(s: &str) -> Result<usize, String> {
         .map_err(|_| format!("invalid number {s:?} (expected a whole number of 0 or more)"))
 }
 
-pub(super) fn parse_states(values: &[&str]) -> Result<Vec<State>, String> {
+/// Terminal states, each once; the list has no empty entries (`Lookup::list` refuses them).
+pub(super) fn parse_states(names: &[String]) -> Result<Vec<State>, String> {
     let mut states = Vec::new();
-    for raw in values.iter().flat_map(|v| v.split(',')).map(str::trim) {
-        if raw.is_empty() {
-            continue;
-        }
-        let state = State::parse_terminal(raw).ok_or_else(|| {
-            format!("unknown state {raw:?} (expected Successful, Failed, Timeout or Cancel)")
+    for name in names {
+        let state = State::parse_terminal(name).ok_or_else(|| {
+            format!("unknown state {name:?} (expected Successful, Failed, Timeout or Cancel)")
         })?;
         if !states.contains(&state) {
             states.push(state);

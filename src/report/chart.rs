@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::config::Symbols;
 use crate::model::{Build, State};
 
 /// The most builds one chart shows; older ones are left off.
@@ -94,33 +95,6 @@ pub struct ChartLines {
     pub max_duration: Option<u64>,
     /// The median duration of the Successful builds in the window.
     pub median: Option<u64>,
-}
-
-/// Which characters the strip is drawn with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Symbols {
-    Unicode,
-    Ascii,
-}
-
-impl Symbols {
-    /// ASCII when asked for (`--ascii` or `SERVICESTAGE_ASCII`, read by the config like
-    /// every switch), or when the locale that decides the character set (the first
-    /// non-empty of `LC_ALL`, `LC_CTYPE`, `LANG`) is unset or does not say UTF-8.
-    pub fn choose(ascii_flag: bool, var: impl Fn(&str) -> Option<String>) -> Symbols {
-        let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
-            .into_iter()
-            .filter_map(&var)
-            .find(|v| !v.is_empty())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let utf8 = locale.contains("utf-8") || locale.contains("utf8");
-        if ascii_flag || !utf8 {
-            Symbols::Ascii
-        } else {
-            Symbols::Unicode
-        }
-    }
 }
 
 /// `history: ✓✓✗◷✓`, the window's states oldest first, so the newest is last.
@@ -376,37 +350,6 @@ mod tests {
         assert_eq!(strip(&window, Symbols::Unicode), "history: ✓✓✗✓◷⊘…");
         assert_eq!(strip(&window, Symbols::Ascii), "history: ++x+T-.");
         assert_eq!(strip(&[], Symbols::Ascii), "history: ");
-    }
-
-    #[test]
-    fn ascii_when_asked_or_when_the_locale_is_not_utf8() {
-        type Env<'a> = &'a [(&'a str, &'a str)];
-        let cases: [(bool, Env, Symbols); 7] = [
-            (false, &[("LANG", "C.UTF-8")], Symbols::Unicode),
-            (false, &[("LANG", "en_US.utf8")], Symbols::Unicode),
-            (true, &[("LANG", "C.UTF-8")], Symbols::Ascii),
-            (false, &[], Symbols::Ascii),
-            (false, &[("LANG", "POSIX")], Symbols::Ascii),
-            // LC_ALL overrides LC_CTYPE, which overrides LANG; empty ones do not count
-            (
-                false,
-                &[("LC_ALL", "C"), ("LANG", "C.UTF-8")],
-                Symbols::Ascii,
-            ),
-            (
-                false,
-                &[("LC_ALL", ""), ("LC_CTYPE", "de_DE.UTF-8"), ("LANG", "C")],
-                Symbols::Unicode,
-            ),
-        ];
-        for (flag, env, expected) in cases {
-            let var = |name: &str| {
-                env.iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v.to_string())
-            };
-            assert_eq!(Symbols::choose(flag, var), expected, "{flag} {env:?}");
-        }
     }
 
     #[test]

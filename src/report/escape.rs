@@ -89,9 +89,13 @@ pub fn azure(s: &str) -> String {
     out
 }
 
-/// Markdown text inside a table cell: no raw HTML (`<`, `>`, `&` as entities), no
-/// formatting or links from the text (`\`, `` ` ``, `*`, `_`, `[`, `]` backslash-escaped),
-/// `|` escaped so it cannot end the cell, and one line.
+/// Markdown text, inert under GitHub's Markdown (cmark-gfm with its table, autolink and
+/// strikethrough extensions): no raw HTML (`<`, `>`, `&` as entities); no formatting,
+/// link, image or math from the text (`\`, `` ` ``, `*`, `_`, `[`, `]`, `~`, `$`
+/// backslash-escaped); no autolink (`:` escaped, so `https://` is never seen; the `.` of
+/// `www.` escaped; `@` in a code span of its own, since GitHub finds e-mail addresses in
+/// the text after escapes are read and only another node keeps the parts apart); `|`
+/// escaped so it cannot end a table cell; one line.
 pub fn markdown_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -99,7 +103,9 @@ pub fn markdown_text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+            '@' => out.push_str("`@`"),
+            '.' if ends_with_www(&out) => out.push_str("\\."),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -110,25 +116,42 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
-/// A Markdown code span that holds `s` verbatim, whatever backticks it contains: the
-/// fence is one backtick longer than the longest run inside, padded with spaces. `|` is
-/// escaped (GitHub's tables split cells on it even inside code spans), hidden
-/// characters are shown as escapes. Code spans never render HTML.
+/// Whether `out` ends with `www`, in any case: the start of a `www.` autolink.
+fn ends_with_www(out: &str) -> bool {
+    let bytes = out.as_bytes();
+    bytes.len() >= 3 && bytes[bytes.len() - 3..].eq_ignore_ascii_case(b"www")
+}
+
+/// A Markdown code span that shows `s` exactly, whatever backticks it contains: the
+/// fence is one backtick longer than the longest run inside, padded with a space where
+/// the renderer would otherwise take a backtick for the fence or strip a space. Hidden
+/// characters are shown as escapes. Code spans never render HTML, links or emphasis.
 pub fn markdown_code(s: &str) -> String {
+    code_span(s, false)
+}
+
+/// A code span inside a table cell: as `markdown_code`, with `|` escaped, since GitHub's
+/// tables split cells on it even inside code spans (and unescape `\|` there). Outside a
+/// table the backslash would show.
+pub fn markdown_cell_code(s: &str) -> String {
+    code_span(s, true)
+}
+
+fn code_span(s: &str, in_table: bool) -> String {
     let mut body = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '|' => body.push_str("\\|"),
+            '|' if in_table => body.push_str("\\|"),
             c if is_hidden(c) => push_visible(&mut body, c),
             c => body.push(c),
         }
     }
     let longest_run = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
-    let pad = if body.starts_with('`') || body.ends_with('`') || body.is_empty() {
-        " "
-    } else {
-        ""
+    let stripped = body.starts_with(' ') && body.ends_with(' ') && body.trim() != "";
+    let pad = match body.starts_with('`') || body.ends_with('`') || stripped || body.is_empty() {
+        true => " ",
+        false => "",
     };
     format!("{fence}{pad}{body}{pad}{fence}")
 }
@@ -288,16 +311,26 @@ mod tests {
     }
 
     #[test]
-    fn markdown_text_keeps_a_cell_a_cell() {
+    fn markdown_text_keeps_a_cell_a_cell_and_makes_no_link() {
         let cases = [
             ("a | b", r"a \| b"),
+            ("https://evil.example/x", r"https\://evil.example/x"),
+            ("see www.evil.example", r"see www\.evil.example"),
+            ("(WWW.evil.example)", r"(WWW\.evil.example)"),
+            ("a.www.b www", r"a.www\.b www"),
+            ("ops@evil.example", "ops`@`evil.example"),
+            ("mailto:a@b.c", "mailto\\:a`@`b.c"),
+            ("~~gone~~ ~x~", r"\~\~gone\~\~ \~x\~"),
+            ("![i](https://x/i.png)", r"!\[i\](https\://x/i.png)"),
+            ("$x^2$", r"\$x^2\$"),
+            ("é构建www.x", r"é构建www\.x"),
             (
                 "<img src=x onerror=alert(1)>",
                 "&lt;img src=x onerror=alert(1)&gt;",
             ),
             (
                 "[click](https://evil) *b* _i_ `c` \\",
-                r"\[click\](https://evil) \*b\* \_i\_ \`c\` \\",
+                r"\[click\](https\://evil) \*b\* \_i\_ \`c\` \\",
             ),
             ("a\nb", r"a\nb"),
             ("&amp;", "&amp;amp;"),
@@ -317,12 +350,17 @@ mod tests {
             ("`b1", "`` `b1 ``"),
             ("b1`", "`` b1` ``"),
             ("", "`  `"),
-            ("a|b", r"`a\|b`"),
+            ("a|b", "`a|b`"),
             ("<b>\n", r"`<b>\n`"),
+            (" x ", "`  x  `"),
+            (" x", "` x`"),
+            ("  ", "`  `"),
         ];
         for (input, expected) in cases {
             assert_eq!(markdown_code(input), expected, "{input:?}");
         }
+        assert_eq!(markdown_cell_code("a|b"), r"`a\|b`");
+        assert_eq!(markdown_cell_code("`|"), r"`` `\| ``");
     }
 
     #[test]
@@ -387,7 +425,7 @@ mod tests {
 
     #[test]
     fn markdown_keeps_printable_text_as_written() {
-        let text = "café \"quoted\" 'single' ✓ 構建 {x} #1 ~y";
+        let text = "café \"quoted\" 'single' ✓ 構建 {x} #1 ^y";
         assert_eq!(markdown_text(text), text);
         assert_eq!(markdown_code(text), format!("`{text}`"));
     }

@@ -4,9 +4,13 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::chart::{self, ChartLines};
-use super::escape::{github_data, github_property, markdown_code, markdown_text, output_delimiter};
-use super::{JobReport, Outcome, Run, chart_builds, duration_text, verdict_name};
-use crate::config::JobRef;
+use super::escape::{
+    github_data, github_property, markdown_cell_code, markdown_code, markdown_text,
+    output_delimiter,
+};
+use super::{chart_builds, duration_text, icon, json};
+use crate::config::{JobRef, ReportOptions};
+use crate::outcome::{Conclusion, JobReport, Run};
 use crate::rules::{Evaluation, Verdict};
 
 fn command(level: &str, title: &str, message: &str) -> String {
@@ -17,9 +21,10 @@ fn command(level: &str, title: &str, message: &str) -> String {
     )
 }
 
-/// `::error` per failed rule, `::warning` per inconclusive one and per advisory rule that
-/// did not pass, `::notice` per job that passed. With `--job` each title starts `job: `.
-pub fn annotations(run: &Run) -> String {
+/// `::error` per failed rule and per job in error, `::warning` per inconclusive one, per
+/// advisory rule that did not pass and per unavailable job, `::notice` per job that
+/// passed. With `--job` each title starts `job: `.
+pub fn annotations(run: &Run, _: &ReportOptions) -> String {
     run.jobs
         .iter()
         .map(|job| {
@@ -27,18 +32,22 @@ pub fn annotations(run: &Run) -> String {
                 true => format!("{}: ", job_name(&job.job)),
                 false => String::new(),
             };
-            job_annotations(&prefix, &job.outcome)
+            job_annotations(&prefix, run, job)
         })
         .collect()
 }
 
-fn job_annotations(prefix: &str, outcome: &Outcome) -> String {
+fn job_annotations(prefix: &str, run: &Run, job: &JobReport) -> String {
     let title = |name: &str| format!("{prefix}{name}");
-    let evaluation = match outcome {
+    let evaluation = match &job.outcome {
         Ok(evaluation) => evaluation,
         Err(err) => {
-            let message = format!("could not evaluate: {err}");
-            return command("error", &title("servicestage-gate"), &message);
+            let (level, what) = match run.conclusion_of(job) {
+                Conclusion::Unavailable => ("warning", "unavailable (--unavailable pass)"),
+                _ => ("error", "could not evaluate"),
+            };
+            let message = format!("{what}: {err}");
+            return command(level, &title("servicestage-gate"), &message);
         }
     };
     let mut out = String::new();
@@ -74,55 +83,51 @@ fn job_annotations(prefix: &str, outcome: &Outcome) -> String {
     out
 }
 
-fn icon(verdict: &str) -> &'static str {
-    match verdict {
-        "pass" => "✅",
-        "fail" => "❌",
-        "inconclusive" => "⚠️",
-        _ => "🛑",
-    }
-}
-
 /// The Markdown appended to `$GITHUB_STEP_SUMMARY`. With `--job` it starts with a table
-/// of the jobs, then each job's details. `max_duration` draws the limit in the charts.
-pub fn step_summary(run: &Run, max_duration: Option<Duration>) -> String {
-    let verdict = run.verdict_name();
-    let mut out = format!("### {} servicestage-gate: {verdict}\n\n", icon(verdict));
+/// of the jobs, then each job's details. `--max-duration` is drawn in the charts.
+pub fn step_summary(run: &Run, options: &ReportOptions) -> String {
+    let verdict = run.conclusion();
+    let mut out = format!(
+        "### {} servicestage-gate: {}\n\n",
+        icon(verdict),
+        verdict.name()
+    );
+    let max_duration = options.max_duration;
     if let [job] = run.jobs.as_slice()
         && !run.several
     {
         if let Some(name) = job.job.name.as_deref().or(job.job.id.as_deref()) {
             let _ = writeln!(out, "Job: {}\n", markdown_code(name));
         }
-        details(&mut out, &job.outcome, max_duration);
+        details(&mut out, run, job, max_duration);
         out.push('\n');
         return out;
     }
     out.push_str("| Job | Verdict | Target | State | Duration | Failing rules |\n");
     out.push_str("|---|---|---|---|---|---|\n");
     for job in &run.jobs {
-        out.push_str(&job_row(job));
+        out.push_str(&job_row(run, job));
     }
     for job in &run.jobs {
-        let verdict = verdict_name(&job.outcome);
+        let verdict = run.conclusion_of(job);
         let name = markdown_code(&job_name(&job.job));
-        let _ = writeln!(out, "\n#### {} {name}: {verdict}\n", icon(verdict));
-        details(&mut out, &job.outcome, max_duration);
+        let _ = writeln!(out, "\n#### {} {name}: {}\n", icon(verdict), verdict.name());
+        details(&mut out, run, job, max_duration);
     }
     out.push('\n');
     out
 }
 
 /// `| name | verdict | build | state | duration | rules |` for the table of jobs.
-fn job_row(job: &JobReport) -> String {
-    let name = markdown_code(&job_name(&job.job));
-    let verdict = verdict_name(&job.outcome);
+fn job_row(run: &Run, job: &JobReport) -> String {
+    let name = markdown_cell_code(&job_name(&job.job));
+    let verdict = run.conclusion_of(job).name();
     let Ok(evaluation) = &job.outcome else {
         return format!("| {name} | {verdict} | - | - | - | - |\n");
     };
     let (build, state, duration) = match &evaluation.target {
         Some(b) => (
-            markdown_code(&b.id),
+            markdown_cell_code(&b.id),
             markdown_text(b.state_name()),
             duration_text(b),
         ),
@@ -143,16 +148,16 @@ fn job_row(job: &JobReport) -> String {
 }
 
 /// One job's target, rule table, counts and chart, or why it could not be evaluated.
-fn details(out: &mut String, outcome: &Outcome, max_duration: Option<Duration>) {
-    let evaluation = match outcome {
+fn details(out: &mut String, run: &Run, job: &JobReport, max_duration: Option<Duration>) {
+    let evaluation = match &job.outcome {
         Ok(evaluation) => evaluation,
         Err(err) => {
-            let _ = writeln!(
-                out,
-                "Could not evaluate ({}): {}",
-                err.kind(),
-                markdown_text(&err.to_string())
-            );
+            let why = match run.conclusion_of(job) {
+                Conclusion::Unavailable => "Unavailable, let through by --unavailable pass",
+                _ => "Could not evaluate",
+            };
+            let text = markdown_text(&err.to_string());
+            let _ = writeln!(out, "{why} ({}): {text}", err.kind());
             return;
         }
     };
@@ -219,13 +224,13 @@ fn output(out: &mut String, name: &str, value: &str) {
 
 /// `name=value` lines for `$GITHUB_OUTPUT`; `report` holds the JSON report. `verdict` is
 /// the run's; the target's outputs are left empty when several jobs have a target each.
-pub fn outputs(run: &Run, json_report: &str) -> String {
+pub fn outputs(run: &Run, options: &ReportOptions) -> String {
     let target = match run.jobs.as_slice() {
         [job] if !run.several => job.outcome.as_ref().ok().and_then(|e| e.target.as_ref()),
         _ => None,
     };
     let mut out = String::new();
-    output(&mut out, "verdict", run.verdict_name());
+    output(&mut out, "verdict", run.conclusion().name());
     output(&mut out, "build-id", target.map_or("", |b| b.id.as_str()));
     output(
         &mut out,
@@ -236,6 +241,7 @@ pub fn outputs(run: &Run, json_report: &str) -> String {
     let duration = seconds.map(|d| d.to_string()).unwrap_or_default();
     output(&mut out, "duration", &duration);
     // Always the delimiter form, so the report's shape never depends on its content.
+    let json_report = json::render(run, options);
     let report = json_report.trim_end();
     let delimiter = output_delimiter(report);
     let _ = writeln!(out, "report<<{delimiter}\n{report}\n{delimiter}");

@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::escape::json_inert;
-use super::{JobReport, Run, verdict_name};
-use crate::lookup::build::BuildDetails;
-use crate::model::{Build, Explanation, FailedPhase};
+use crate::config::ReportOptions;
+use crate::model::{Build, BuildDetails, Explanation, FailedPhase};
+use crate::outcome::{JobReport, Run};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -96,7 +96,8 @@ fn target<'a>(build: &'a Build, explanation: &'a Explanation) -> Target<'a> {
     }
 }
 
-/// With `--job`: the run's verdict, one single-job object per job, the first error.
+/// With `--job`: the run's verdict, one single-job object per job, the error behind the
+/// run's verdict.
 #[derive(Serialize)]
 struct Several<'a> {
     verdict: &'static str,
@@ -106,13 +107,13 @@ struct Several<'a> {
 
 /// One JSON object and a newline: the single-job object, or with `--job` the object of
 /// several jobs.
-pub fn render(run: &Run) -> String {
+pub fn render(run: &Run, _: &ReportOptions) -> String {
     // Serializing these plain structs cannot fail.
     let text = match run.jobs.as_slice() {
-        [job] if !run.several => serde_json::to_string(&report(job)),
+        [job] if !run.several => serde_json::to_string(&report(run, job)),
         jobs => serde_json::to_string(&Several {
-            verdict: run.verdict_name(),
-            jobs: jobs.iter().map(report).collect(),
+            verdict: run.conclusion().name(),
+            jobs: jobs.iter().map(|job| report(run, job)).collect(),
             error: run.error().map(error_object),
         }),
     };
@@ -131,13 +132,13 @@ fn error_object(err: &crate::error::Error) -> ErrorObject<'_> {
     }
 }
 
-fn report(
-    JobReport {
+/// One job's object; an unavailable job keeps its error.
+fn report<'a>(run: &Run, report: &'a JobReport) -> Report<'a> {
+    let JobReport {
         job,
         outcome,
         requests,
-    }: &JobReport,
-) -> Report<'_> {
+    } = report;
     let (target, rules, summary, error) = match outcome {
         Ok(e) => (
             e.target.as_ref().map(|b| target(b, &e.explanation)),
@@ -161,7 +162,7 @@ fn report(
         Err(err) => (None, Vec::new(), None, Some(error_object(err))),
     };
     Report {
-        verdict: verdict_name(outcome),
+        verdict: run.conclusion_of(report).name(),
         job: Job {
             id: job.id.as_deref(),
             name: job.name.as_deref(),

@@ -1,21 +1,24 @@
-//! `--junit`: a JUnit XML report, one testsuite per job and one testcase per rule.
+//! `--junit`: a JUnit XML report, one testsuite per job and one testcase per rule, valid
+//! under the JUnit schema of Jenkins' xunit plugin (`junit-10.xsd`): there the root
+//! `testsuites` may carry no `skipped` count, only each `testsuite`.
 
 use super::escape::xml;
-use super::{JobReport, Run};
+use crate::config::ReportOptions;
+use crate::outcome::{Conclusion, JobReport, Run};
 use crate::rules::{RuleResult, Verdict};
 
-pub fn render(run: &Run) -> String {
-    let suites: Vec<Suite> = run.jobs.iter().map(suite).collect();
+pub fn render(run: &Run, _: &ReportOptions) -> String {
+    let suites: Vec<Suite> = run.jobs.iter().map(|job| suite(run, job)).collect();
     let total = |count: fn(&Suite) -> usize| suites.iter().map(count).sum::<usize>();
-    let counts = counts(
+    let (tests, failures, errors) = (
         total(|s| s.tests),
         total(|s| s.failures),
         total(|s| s.errors),
-        total(|s| s.skipped),
     );
     let body: String = suites.iter().map(|s| s.xml.as_str()).collect();
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"servicestage-gate\" {counts}>\n{body}</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"servicestage-gate\" \
+         tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{body}</testsuites>\n"
     )
 }
 
@@ -24,7 +27,6 @@ struct Suite {
     tests: usize,
     failures: usize,
     errors: usize,
-    skipped: usize,
 }
 
 /// A passed rule's message as output, a failure, or a skipped case for an inconclusive or
@@ -42,17 +44,30 @@ fn rule_body(rule: &RuleResult) -> String {
     }
 }
 
-fn counts(tests: usize, failures: usize, errors: usize, skipped: usize) -> String {
-    format!("tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\"")
+/// Counts: tests, failures, errors, skipped.
+type Counts = (usize, usize, usize, usize);
+
+/// The `fetch builds` case of a job that could not be evaluated: an error, or skipped when
+/// `--unavailable pass` let the service's failure through.
+fn fetch_case(run: &Run, job: &JobReport, err: &crate::error::Error) -> (String, Counts) {
+    if run.conclusion_of(job) == Conclusion::Unavailable {
+        let message = xml(&format!("unavailable (--unavailable pass): {err}"));
+        return (format!("<skipped message=\"{message}\"/>"), (1, 0, 0, 1));
+    }
+    let body = format!(
+        "<error type=\"{}\" message=\"{}\">{}</error>",
+        err.kind(),
+        xml(err.message()),
+        xml(&err.to_string())
+    );
+    (body, (1, 0, 1, 0))
 }
 
 /// One `<testsuite>`: a testcase per rule; an advisory rule that did not pass is skipped,
 /// with its message.
-fn suite(JobReport { job, outcome, .. }: &JobReport) -> Suite {
-    let job_name = job
-        .name
-        .as_deref()
-        .or(job.id.as_deref())
+fn suite(run: &Run, job: &JobReport) -> Suite {
+    let job_name = (job.job.name.as_deref())
+        .or(job.job.id.as_deref())
         .unwrap_or("saved response");
     let name = xml(&format!("servicestage-gate: {job_name}"));
     let class = xml(&format!("servicestage-gate.{job_name}"));
@@ -62,15 +77,10 @@ fn suite(JobReport { job, outcome, .. }: &JobReport) -> Suite {
             xml(name)
         )
     };
-    let (cases, tests, failures, errors, skipped) = match outcome {
+    let (cases, (tests, failures, errors, skipped)) = match &job.outcome {
         Err(err) => {
-            let body = format!(
-                "<error type=\"{}\" message=\"{}\">{}</error>",
-                err.kind(),
-                xml(err.message()),
-                xml(&err.to_string())
-            );
-            (case("fetch builds", body), 1, 0, 1, 0)
+            let (body, counts) = fetch_case(run, job, err);
+            (case("fetch builds", body), counts)
         }
         Ok(evaluation) => {
             let cases: String = evaluation
@@ -86,15 +96,16 @@ fn suite(JobReport { job, outcome, .. }: &JobReport) -> Suite {
             let skipped = count(|r| {
                 r.verdict != Verdict::Pass && (r.advisory || r.verdict == Verdict::Inconclusive)
             });
-            (cases, evaluation.rules.len(), failures, 0, skipped)
+            (cases, (evaluation.rules.len(), failures, 0, skipped))
         }
     };
-    let counts = counts(tests, failures, errors, skipped);
+    let counts = format!(
+        "tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\""
+    );
     Suite {
         xml: format!("  <testsuite name=\"{name}\" {counts}>\n{cases}  </testsuite>\n"),
         tests,
         failures,
         errors,
-        skipped,
     }
 }

@@ -3,32 +3,25 @@
 
 use std::fmt::Write;
 
-use super::chart::{self, Symbols};
+use super::chart;
 use super::escape::log_text;
-use super::{Run, chart_builds, duration_text, upper};
-use crate::config::{Ci, JobRef, Source};
+use super::{chart_builds, duration_text, upper};
+use crate::config::{Ci, JobRef, ReportOptions};
 use crate::error::Error;
 use crate::model::Explanation;
+use crate::outcome::{Conclusion, JobReport, Run};
 use crate::rules::Evaluation;
 
-/// How the text report is drawn: the CI it is read in, the time for GitLab's sections,
-/// and the marks of the state strip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Style {
-    pub ci: Ci,
-    /// Unix seconds, stamping GitLab's collapsible section.
-    pub now: u64,
-    pub symbols: Symbols,
-}
-
-/// The report for stdout: one job's report (nothing for an error, which goes to stderr),
-/// or with `--job` a block per job and a last line with the overall verdict.
-pub fn render_run(run: &Run, source: &Source, style: Style) -> String {
+/// The report for stdout: one job's report (nothing for an error, which goes to stderr;
+/// one line for an unavailable job), or with `--job` a block per job and a last line with
+/// the overall verdict.
+pub fn render_run(run: &Run, options: &ReportOptions) -> String {
     if let [job] = run.jobs.as_slice()
         && !run.several
     {
         return match &job.outcome {
-            Ok(evaluation) => render(&job.job, evaluation, source, style),
+            Ok(evaluation) => render(&job.job, evaluation, options),
+            Err(_) if run.conclusion_of(job) == Conclusion::Unavailable => unavailable(job),
             Err(_) => String::new(),
         };
     }
@@ -38,21 +31,32 @@ pub fn render_run(run: &Run, source: &Source, style: Style) -> String {
         let name = job_name(&job.job);
         let _ = writeln!(out, "== job {name} ==");
         match &job.outcome {
-            Ok(evaluation) => out.push_str(&render(&job.job, evaluation, source, style)),
+            Ok(evaluation) => out.push_str(&render(&job.job, evaluation, options)),
             Err(err) => out.push_str(&error_line(err)),
         }
-        let verdict = super::verdict_name(&job.outcome);
-        verdicts.push(format!("{name} {verdict}"));
+        verdicts.push(format!("{name} {}", run.conclusion_of(job).name()));
     }
-    let overall = run.verdict_name().to_ascii_uppercase();
+    let overall = run.conclusion().name().to_ascii_uppercase();
     let _ = writeln!(out, "overall: {overall} ({})", verdicts.join(", "));
     out
 }
 
+/// The one stdout line of a job the service could not answer for, let through by
+/// `--unavailable pass`; its error goes to stderr like any other.
+fn unavailable(job: &JobReport) -> String {
+    let reason = "the service was unreachable or failing; let through by --unavailable pass";
+    format!(
+        "servicestage-gate: UNAVAILABLE{}: {reason}\n",
+        job_text(&job.job)
+    )
+}
+
 /// One job's report. A saved response is named, so an inherited `SERVICESTAGE_INPUT`
 /// cannot pass for a live check.
-pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Style) -> String {
-    let Style { ci, now, symbols } = style;
+pub fn render(job: &JobRef, evaluation: &Evaluation, options: &ReportOptions) -> String {
+    let ReportOptions {
+        ci, now, symbols, ..
+    } = *options;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -85,11 +89,8 @@ pub fn render(job: &JobRef, evaluation: &Evaluation, source: &Source, style: Sty
         let _ = writeln!(out, "{}", chart::strip(&builds, symbols));
     }
     // Last, so the lines above read the same for live and saved runs.
-    if let Source::Saved(path) = source {
-        let name = path
-            .as_deref()
-            .map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
-        let _ = writeln!(out, "judging saved response {}", log_text(&name));
+    if let Some(name) = &options.saved_input {
+        let _ = writeln!(out, "judging saved response {}", log_text(name));
     }
     out
 }
@@ -152,8 +153,8 @@ pub fn error_line(err: &Error) -> String {
 }
 
 /// The stderr lines for a run's errors: the one error of one job, or with several jobs a
-/// line per job in error, naming it.
-pub fn error_lines(run: &Run) -> String {
+/// line per job in error (or unavailable), naming it.
+pub fn error_lines(run: &Run, _: &ReportOptions) -> String {
     if !run.several {
         return run.error().map(error_line).unwrap_or_default();
     }

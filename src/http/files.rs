@@ -1,11 +1,13 @@
-//! The files the client reads when it starts: the token file and CA bundles. Each is a
-//! regular file read up to a cap; a FIFO or a device is refused before any read, and
-//! opening never waits for a FIFO's writer.
+//! The files the gate reads: the token file and CA bundles (each a regular file read up to
+//! a cap; a FIFO or a device is refused before any read, and opening never waits for a
+//! FIFO's writer), and a saved response (`--input`, a file or stdin).
+#![allow(clippy::disallowed_methods, reason = "the transport's file reads")]
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::Path;
 
+use super::MAX_BODY;
 use crate::error::Error;
 
 /// IAM tokens are a few KiB; this leaves room for the largest.
@@ -53,4 +55,30 @@ fn open_without_blocking(path: &Path) -> std::io::Result<File> {
 #[cfg(not(unix))]
 fn open_without_blocking(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().read(true).open(path)
+}
+
+/// A saved response from the file at `path`, or stdin when `None`, up to the body cap.
+pub fn read_saved(path: Option<&Path>) -> Result<Vec<u8>, Error> {
+    let name = path.map_or_else(|| "stdin".to_string(), |p| p.display().to_string());
+    let source: std::io::Result<(Box<dyn Read>, u64)> = match path {
+        // A file's size lets the buffer be allocated once, so it is read in one go.
+        Some(path) => File::open(path)
+            .map(|file| (file.metadata().map_or(0, |m| m.len()), file))
+            .map(|(size, file)| (Box::new(file) as Box<dyn Read>, size)),
+        None => Ok((Box::new(std::io::stdin().lock()), 0)),
+    };
+    let mut bytes = Vec::new();
+    // Never more than one byte past the cap, whatever the file claims or holds.
+    let read = source.and_then(|(reader, size)| {
+        bytes.reserve(size.min(MAX_BODY) as usize + 1);
+        reader.take(MAX_BODY + 1).read_to_end(&mut bytes)
+    });
+    read.map_err(|e| Error::Usage(format!("--input: cannot read {name}: {e}")))?;
+    if bytes.len() as u64 > MAX_BODY {
+        return Err(Error::Response(format!(
+            "--input: {name} is over the {} MiB limit",
+            MAX_BODY >> 20
+        )));
+    }
+    Ok(bytes)
 }

@@ -1,76 +1,39 @@
-//! The build by commit and why it failed: `--commit` prefixes, build details
+//! Why the build is the target and why it failed: build details
 //! (`GET /assembling/v1/builds/{build_id}`) and build phases
 //! (`GET /assembling/v1/builds/{build_id}/phases`). These explain a verdict; only the
-//! commit decides which build is the target.
+//! commit in the details decides which build is the target.
 
-use std::io::Read;
+use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::object::{self, Fields, List};
 use super::{optional_text, required_text};
 use crate::error::Error;
-use crate::model::State;
+use crate::json::{self, Fields, Named, Slot};
+use crate::model::{BuildDetails, State};
 
-/// A `--commit` value: 7 to 64 hex digits (SHA-1 or SHA-256, whole or a prefix),
-/// kept in lower case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitPrefix(String);
-
-impl CommitPrefix {
-    /// Parses a `--commit` value; surrounding whitespace (a CI variable's newline) is
-    /// ignored. The error has no flag name: the config adds the flag or variable.
-    pub fn parse(raw: &str) -> Result<CommitPrefix, String> {
-        let hex = raw.trim();
-        if (7..=64).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(CommitPrefix(hex.to_ascii_lowercase()));
-        }
-        Err(format!(
-            "invalid commit {raw:?} (expected 7 to 64 hex digits of the commit ServiceStage \
-             builds, e.g. the pipeline's full commit SHA)"
-        ))
-    }
-
-    /// Whether `commit_id` (a build's source commit) starts with this prefix, in any case.
-    pub fn matches(&self, commit_id: &str) -> bool {
-        commit_id
-            .as_bytes()
-            .get(..self.0.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(self.0.as_bytes()))
-    }
-
-    /// The prefix as given, lower case; the first seven digits name it in messages.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// What the gate reads of a build's details. Absent, null and empty fields are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BuildDetails {
-    pub build_id: String,
-    pub state: Option<State>,
-    /// Lower-case hex.
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    /// As the API writes it (`2025-06-24 12:10:30 +0000 UTC`), checked as safe text.
-    pub started_at: Option<String>,
-    pub ended_at: Option<String>,
-}
+const DETAILS: Named = Named {
+    name: "build details",
+    expected: "what the API documents",
+};
+const PHASES: Named = Named {
+    name: "phase list",
+    expected: "what the API documents",
+};
 
 #[derive(Default)]
-struct RawDetails {
-    build_id: Option<String>,
-    build_state: Option<String>,
-    commit_id: Option<String>,
-    branch: Option<String>,
-    started_at: Option<String>,
-    ended_at: Option<String>,
+struct RawDetails<'a> {
+    build_id: Slot<Option<Cow<'a, str>>>,
+    build_state: Slot<Option<Cow<'a, str>>>,
+    commit_id: Slot<Option<Cow<'a, str>>>,
+    branch: Slot<Option<Cow<'a, str>>>,
+    started_at: Slot<Option<Cow<'a, str>>>,
+    ended_at: Slot<Option<Cow<'a, str>>>,
 }
 
-impl Fields for RawDetails {
-    const WHAT: &'static str = "build details";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawDetails<'de> {
+    const WHAT: &'static str = "a build details object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         let slot = match key {
             "build_id" => &mut self.build_id,
             "build_state" => &mut self.build_state,
@@ -80,28 +43,28 @@ impl Fields for RawDetails {
             "ended_at" => &mut self.ended_at,
             _ => return Ok(false),
         };
-        *slot = object::text(map, key)?;
+        json::text(slot, map, key)?;
         Ok(true)
     }
 }
 
 /// Parses the details of build `build_id`. Details of another build, or a commit id that
 /// is not hex, are `response` errors: a wrong commit would pick the wrong target.
-pub fn parse_build_details(reader: impl Read, build_id: &str) -> Result<BuildDetails, Error> {
-    let raw: RawDetails = object::parse(reader, "build details")?;
+pub fn parse_build_details(bytes: &[u8], build_id: &str) -> Result<BuildDetails, Error> {
+    let raw = json::parse(bytes, RawDetails::default(), DETAILS)?;
     checked_details(raw, build_id)
         .map_err(|problem| Error::Response(format!("the details of build {build_id}: {problem}")))
 }
 
 fn checked_details(raw: RawDetails, build_id: &str) -> Result<BuildDetails, String> {
     const PLACE: &str = "details";
-    let listed_id = required_text(raw.build_id, PLACE, "build_id")?;
+    let listed_id = required_text(raw.build_id.value(), PLACE, "build_id")?;
     if listed_id != build_id {
         return Err(format!(
             "build_id is {listed_id:?}, not the build asked for"
         ));
     }
-    let commit = optional_text(raw.commit_id, PLACE, "commit_id")?;
+    let commit = optional_text(raw.commit_id.value(), PLACE, "commit_id")?;
     if let Some(commit) = &commit
         && !(commit.len() <= 64 && commit.bytes().all(|b| b.is_ascii_hexdigit()))
     {
@@ -109,12 +72,12 @@ fn checked_details(raw: RawDetails, build_id: &str) -> Result<BuildDetails, Stri
     }
     Ok(BuildDetails {
         build_id: listed_id,
-        state: optional_text(raw.build_state, PLACE, "build_state")?
+        state: optional_text(raw.build_state.value(), PLACE, "build_state")?
             .and_then(|s| State::parse_terminal(&s)),
         commit: commit.map(|c| c.to_ascii_lowercase()),
-        branch: optional_text(raw.branch, PLACE, "branch")?,
-        started_at: optional_text(raw.started_at, PLACE, "started_at")?,
-        ended_at: optional_text(raw.ended_at, PLACE, "ended_at")?,
+        branch: optional_text(raw.branch.value(), PLACE, "branch")?,
+        started_at: optional_text(raw.started_at.value(), PLACE, "started_at")?,
+        ended_at: optional_text(raw.ended_at.value(), PLACE, "ended_at")?,
     })
 }
 
@@ -136,16 +99,16 @@ pub struct PhaseList {
 
 #[derive(Default)]
 struct RawPhaseList {
-    total: Option<u64>,
-    list: Vec<RawPhase>,
+    total: Slot<Option<u64>>,
+    phases: Slot<Vec<Phase>>,
 }
 
-impl Fields for RawPhaseList {
-    const WHAT: &'static str = "phase list";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawPhaseList {
+    const WHAT: &'static str = "a phase list object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "total" => self.total = object::count(map, key)?,
-            "list" => self.list = map.next_value::<List<RawPhase>>()?.0,
+            "total" => json::count(&mut self.total, map, key)?,
+            "list" => json::list(&mut self.phases, map, key, 0, RawPhase::into_phase)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -153,46 +116,47 @@ impl Fields for RawPhaseList {
 }
 
 #[derive(Default)]
-struct RawPhase {
-    id: Option<String>,
-    name: Option<String>,
-    state: Option<String>,
+struct RawPhase<'a> {
+    id: Slot<Option<Cow<'a, str>>>,
+    name: Slot<Option<Cow<'a, str>>>,
+    state: Slot<Option<Cow<'a, str>>>,
 }
 
-impl Fields for RawPhase {
-    const WHAT: &'static str = "build phase";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawPhase<'de> {
+    const WHAT: &'static str = "a build phase object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         let slot = match key {
             "id" => &mut self.id,
             "name" => &mut self.name,
             "state" => &mut self.state,
             _ => return Ok(false),
         };
-        *slot = object::text(map, key)?;
+        json::text(slot, map, key)?;
         Ok(true)
     }
 }
 
-/// Parses a build's phase list. Each phase needs a name and a state.
-pub fn parse_phases(reader: impl Read, build_id: &str) -> Result<PhaseList, Error> {
-    let raw: RawPhaseList = object::parse(reader, "phase list")?;
-    let phases = raw
-        .list
-        .into_iter()
-        .enumerate()
-        .map(|(index, phase)| {
-            let place = format!("list[{index}]");
-            Ok(Phase {
-                id: optional_text(phase.id, &place, "id")?,
-                name: required_text(phase.name, &place, "name")?,
-                state: required_text(phase.state, &place, "state")?,
-            })
+impl RawPhase<'_> {
+    /// Each phase needs a name and a state.
+    fn into_phase(index: usize, raw: RawPhase) -> Result<Phase, String> {
+        let place = format!("list[{index}]");
+        Ok(Phase {
+            id: optional_text(raw.id.value(), &place, "id")?,
+            name: required_text(raw.name.value(), &place, "name")?,
+            state: required_text(raw.state.value(), &place, "state")?,
         })
-        .collect::<Result<Vec<Phase>, String>>()
-        .map_err(|problem| Error::Response(format!("the phases of build {build_id}: {problem}")))?;
+    }
+}
+
+/// Parses a build's phase list.
+pub fn parse_phases(bytes: &[u8], build_id: &str) -> Result<PhaseList, Error> {
+    let raw = json::parse(bytes, RawPhaseList::default(), PHASES).map_err(|e| match e {
+        Error::Response(m) => Error::Response(format!("the phases of build {build_id}: {m}")),
+        other => other,
+    })?;
     Ok(PhaseList {
-        total: raw.total,
-        phases,
+        total: raw.total.value(),
+        phases: raw.phases.get().unwrap_or_default(),
     })
 }
 
@@ -209,62 +173,6 @@ mod tests {
     use super::*;
 
     const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
-
-    #[test]
-    fn commit_values_are_7_to_64_hex_digits() {
-        let good = [
-            ("3f5e0c6", "3f5e0c6"),
-            ("3F5E0C6A", "3f5e0c6a"),
-            (SHA, SHA),
-            (&"a".repeat(64), &"a".repeat(64)),
-            (" 3f5e0c6a\n", "3f5e0c6a"),
-        ];
-        for (raw, kept) in good {
-            assert_eq!(
-                CommitPrefix::parse(raw).map(|c| c.0),
-                Ok(kept.to_string()),
-                "{raw:?}"
-            );
-        }
-        let bad = [
-            "",
-            "3f5e0c",
-            "3f5e0cg",
-            "3f5e 0c6a",
-            "0x3f5e0c6",
-            &"a".repeat(65),
-            "ａbcdef12",
-            "3f5e0c6\u{0}",
-        ];
-        for raw in bad {
-            let err = CommitPrefix::parse(raw).unwrap_err();
-            assert!(err.starts_with("invalid commit "), "{raw:?}: {err}");
-            assert!(err.contains("7 to 64 hex digits"), "{err}");
-            assert!(!err.contains('\n') && !err.contains('\0'), "{err:?}");
-        }
-    }
-
-    #[test]
-    fn commit_prefixes_match_the_start_in_any_case() {
-        let cases = [
-            ("3f5e0c6", SHA, true),
-            ("3F5E0C6A9B", SHA, true),
-            (SHA, &SHA.to_ascii_uppercase(), true),
-            ("3f5e0c7", SHA, false),
-            ("5e0c6a9", SHA, false),        // inside, not at the start
-            ("3f5e0c6a", "3f5e0c6", false), // the build's id is shorter than the prefix
-            ("3f5e0c6", "", false),
-            ("3f5e0c6", "3f5e0cé", false),
-        ];
-        for (prefix, commit_id, expected) in cases {
-            let prefix = CommitPrefix::parse(prefix).unwrap();
-            assert_eq!(
-                prefix.matches(commit_id),
-                expected,
-                "{prefix:?} {commit_id:?}"
-            );
-        }
-    }
 
     fn details(json: &str) -> Result<BuildDetails, String> {
         parse_build_details(json.as_bytes(), "b1").map_err(|e| e.to_string())
@@ -327,8 +235,8 @@ mod tests {
                 "details.branch contains a control character",
             ),
             (
-                "{\"build_id\":\"b1\",\"branch\":\"x##vso[task.complete result=Succeeded]\"}",
-                "details.branch contains a CI command marker",
+                r#"{"build_id":"b1","branch":"ma\u2066in"}"#,
+                "details.branch contains an invisible character (U+2066)",
             ),
             (
                 r#"{"build_id":"b1","started_at":"2025\u001b[31m"}"#,
@@ -340,7 +248,7 @@ mod tests {
             ),
             (
                 r#"{"build_id":"b1","build_id":"b1"}"#,
-                "duplicate field build_id",
+                "duplicate field `build_id`",
             ),
         ];
         for (json, expected) in cases {
@@ -437,7 +345,7 @@ mod tests {
             (r#"[]"#, "the phase list is not what the API documents"),
             (
                 r#"{"list":[["Init","Failed"]]}"#,
-                "list[0]: invalid type: sequence, expected build phase as a JSON object",
+                "list[0]: invalid type: sequence, expected a build phase object",
             ),
             (
                 r#"{"list":[{"name":"Init","state":"Failed"},{"state":"Failed"}]}"#,
@@ -449,8 +357,8 @@ mod tests {
                 "list[0].name contains a control character",
             ),
             (
-                "{\"list\":[{\"name\":\"##[error]Build\",\"state\":\"Failed\"}]}",
-                "list[0].name contains a CI command marker",
+                r#"{"list":[{"name":"Bui\u00adld","state":"Failed"}]}"#,
+                "list[0].name contains an invisible character (U+00AD)",
             ),
             (
                 r#"{"list":[{"name":"Init","state":1}]}"#,

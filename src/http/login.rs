@@ -1,44 +1,46 @@
 //! The run's IAM login: one per run, shared by every client of the run (jobs may be
 //! gated in parallel, one client each). The token is obtained once, reused for every
-//! request, and renewed at most once when ServiceStage says it expired. Login requests go
+//! request, and renewed at most once when the API says it expired. Login requests go
 //! through the borrowing client, under the same transport rules as the API's.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
 
+use super::Client;
 use super::classify::{self, Failure, RETRY_AFTER_MAX, Retry, WITHHELD};
-use super::{Client, Outgoing, Received, files, user_agent};
-use crate::config::{Credentials, Endpoint, Secret};
+use super::files;
+use super::secrets::Secrets;
+use super::wire::{Outgoing, Received, user_agent};
 use crate::error::{Error, HttpFailure};
-use crate::iam::{self, IdTokenSource, Step};
+use crate::iam::{self, Step};
+use crate::secret::{Credentials, IdTokenSource, Token};
 
 /// The one login of a run. `Sync`: clients on several threads borrow it.
 pub struct Session<'s> {
     credentials: &'s Credentials,
     /// Told each token the run obtains (ID token, IAM token), before anything else is
     /// printed, so that GitHub Actions can mask it.
-    on_secret: &'s (dyn Fn(&Secret) + Sync),
+    on_secret: &'s (dyn Fn(&Token) + Sync),
     state: Mutex<State>,
     requests: AtomicU32,
 }
 
 #[derive(Default)]
 struct State {
-    token: Option<Secret>,
+    token: Option<Token>,
     renewed: bool,
     /// Every ID and IAM token obtained so far: what server text must never echo.
-    obtained: Vec<Secret>,
+    obtained: Vec<Token>,
 }
 
 /// The current token and every secret obtained so far.
 pub(super) struct Issued {
-    pub token: Secret,
-    pub obtained: Vec<Secret>,
+    pub token: Token,
+    pub obtained: Vec<Token>,
 }
 
 impl<'s> Session<'s> {
-    pub fn new(credentials: &'s Credentials, on_secret: &'s (dyn Fn(&Secret) + Sync)) -> Self {
+    pub fn new(credentials: &'s Credentials, on_secret: &'s (dyn Fn(&Token) + Sync)) -> Self {
         Session {
             credentials,
             on_secret,
@@ -58,10 +60,7 @@ impl<'s> Session<'s> {
     }
 
     fn logs_in(&self) -> bool {
-        matches!(
-            self.credentials,
-            Credentials::Oidc { .. } | Credentials::Password { .. }
-        )
+        self.credentials.log_in()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -85,12 +84,12 @@ impl<'s> Session<'s> {
         })
     }
 
-    /// A token to use instead of `stale`, which ServiceStage called expired: the one
+    /// A token to use instead of `stale`, which the API called expired: the one
     /// another client already obtained, else a new login, once per run. `None` once the
     /// renewal has been used up.
     pub(super) fn renew(
         &self,
-        stale: &Secret,
+        stale: &Token,
         client: &Client,
         log: &mut dyn FnMut(&str),
     ) -> Result<Option<Issued>, Error> {
@@ -116,7 +115,7 @@ impl<'s> Session<'s> {
         state: &mut State,
         client: &Client,
         log: &mut dyn FnMut(&str),
-    ) -> Result<Secret, Error> {
+    ) -> Result<Token, Error> {
         let mut lines = Vec::new();
         let token = self.request_token(state, client, &mut |line: &str| {
             lines.push(line.to_string())
@@ -134,7 +133,7 @@ impl<'s> Session<'s> {
         state: &mut State,
         client: &Client,
         log: &mut dyn FnMut(&str),
-    ) -> Result<Secret, Error> {
+    ) -> Result<Token, Error> {
         let (step, request) = match self.credentials {
             Credentials::Oidc {
                 idp_id,
@@ -166,7 +165,7 @@ impl<'s> Session<'s> {
     }
 
     /// Masks a newly obtained secret and keeps it from every output.
-    fn obtained(&self, state: &mut State, client: &Client, secret: &Secret) {
+    fn obtained(&self, state: &mut State, client: &Client, secret: &Token) {
         (self.on_secret)(secret);
         client.secrets.borrow_mut().add(secret.expose());
         state.obtained.push(secret.clone());
@@ -179,7 +178,7 @@ fn id_token_of(
     source: &IdTokenSource,
     client: &Client,
     log: &mut dyn FnMut(&str),
-) -> Result<Secret, Error> {
+) -> Result<Token, Error> {
     match source {
         IdTokenSource::File(path) => {
             let name = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
@@ -207,26 +206,9 @@ fn id_token_of(
     }
 }
 
-/// The endpoints a login talks to, for deciding whether TLS settings are needed.
-pub(super) fn endpoints(credentials: &Credentials) -> Vec<&Endpoint> {
-    match credentials {
-        Credentials::Oidc {
-            id_token: IdTokenSource::Github { url, .. },
-            login,
-            ..
-        } => vec![&login.endpoint, &url.endpoint],
-        Credentials::Oidc { login, .. } | Credentials::Password { login, .. } => {
-            vec![&login.endpoint]
-        }
-        Credentials::Token(_) | Credentials::TokenFile(_) | Credentials::AccessKey { .. } => {
-            Vec::new()
-        }
-    }
-}
-
 impl Client<'_> {
     /// The session's token when the credentials log in (logging in on first use).
-    pub(super) fn login_token(&self, log: &mut dyn FnMut(&str)) -> Result<Option<Secret>, Error> {
+    pub(super) fn login_token(&self, log: &mut dyn FnMut(&str)) -> Result<Option<Token>, Error> {
         if !self.session.logs_in() {
             return Ok(None);
         }
@@ -237,9 +219,9 @@ impl Client<'_> {
     /// A fresh token for one that expired; `None` once the run's renewal is used up.
     pub(super) fn renew(
         &self,
-        stale: &Secret,
+        stale: &Token,
         log: &mut dyn FnMut(&str),
-    ) -> Result<Option<Secret>, Error> {
+    ) -> Result<Option<Token>, Error> {
         Ok(self
             .session
             .renew(stale, self, log)?
@@ -247,7 +229,7 @@ impl Client<'_> {
     }
 
     /// Adds the secrets other clients obtained to this client's list.
-    fn take(&self, issued: Issued) -> Secret {
+    fn take(&self, issued: Issued) -> Token {
         let mut secrets = self.secrets.borrow_mut();
         for secret in issued.obtained.iter().skip(self.synced.get()) {
             secrets.add(secret.expose());
@@ -285,7 +267,7 @@ impl Client<'_> {
         self.with_retries(log, |_, log| {
             let secrets = self.secrets.borrow().clone();
             let received = self.exchange(&outgoing, &secrets, log)?;
-            login_answer(received, step, &secrets)
+            login_answer(received, step, &secrets, self.deadline.clock().wall())
         })
         .map_err(|failure| step_error(failure.error, step))
     }
@@ -296,7 +278,8 @@ impl Client<'_> {
 fn login_answer(
     received: Received,
     step: Step,
-    secrets: &super::Secrets,
+    secrets: &Secrets,
+    now: std::time::SystemTime,
 ) -> Result<Received, Failure> {
     let status = received.status;
     if matches!(status, 200 | 201) {
@@ -330,7 +313,7 @@ fn login_answer(
             received
                 .retry_after
                 .as_deref()
-                .and_then(|v| classify::parse_retry_after(v, SystemTime::now()))
+                .and_then(|v| classify::parse_retry_after(v, now))
                 .map(|d| d.min(RETRY_AFTER_MAX)),
         ),
         _ => Retry::Never,

@@ -1,0 +1,329 @@
+//! `fetch` over a fake backend and a fake clock: no server, no waiting.
+
+use std::cell::{Cell, RefCell};
+
+use super::*;
+use crate::backend::{Page, PageRef};
+use crate::http::FakeClock;
+use crate::model::State;
+
+const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
+
+/// A backend whose list is `looks[n]` at the n-th look (the last one repeats), one page
+/// long; it records what was asked of it.
+#[derive(Default)]
+struct Fake {
+    looks: Vec<Vec<Build>>,
+    details: Vec<BuildDetails>,
+    phase: Option<Result<Option<String>, Error>>,
+    jobs: Vec<Job>,
+    looked: Cell<usize>,
+    asked: RefCell<Vec<String>>,
+}
+
+impl Fake {
+    fn asked(&self) -> Vec<String> {
+        self.asked.borrow().clone()
+    }
+}
+
+impl Backend for Fake {
+    fn find_job(&self, name: &str, _: &mut dyn FnMut(&str)) -> Result<Job, Error> {
+        self.asked.borrow_mut().push(format!("job {name}"));
+        let found = self
+            .jobs
+            .iter()
+            .find(|job| job.name.eq_ignore_ascii_case(name));
+        found
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("no job {name}")))
+    }
+
+    fn page(&self, job: &Job, at: PageRef, _: &mut dyn FnMut(&str)) -> Result<Page, Error> {
+        self.asked
+            .borrow_mut()
+            .push(format!("page {} of {}", at.index, job.id));
+        let look = self.looked.get();
+        self.looked.set(look + 1);
+        let builds = self.looks[look.min(self.looks.len() - 1)].clone();
+        Ok(Page {
+            builds,
+            ..Page::default()
+        })
+    }
+
+    fn details(
+        &self,
+        _: &Job,
+        build: &Build,
+        _: &mut dyn FnMut(&str),
+    ) -> Result<BuildDetails, Error> {
+        self.asked
+            .borrow_mut()
+            .push(format!("details {}", build.id));
+        let found = self.details.iter().find(|d| d.build_id == build.id);
+        found
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("no details of {}", build.id)))
+    }
+
+    fn failed_phase(
+        &self,
+        _: &Job,
+        build: &Build,
+        _: &mut dyn FnMut(&str),
+    ) -> Result<Option<String>, Error> {
+        self.asked.borrow_mut().push(format!("phase {}", build.id));
+        self.phase.clone().unwrap_or(Ok(None))
+    }
+}
+
+fn job_ref(id: Option<&str>, name: &str) -> JobRef {
+    JobRef {
+        id: id.map(str::to_string),
+        name: Some(name.to_string()),
+    }
+}
+
+fn details(id: &str, state: Option<State>, commit: &str) -> BuildDetails {
+    BuildDetails {
+        build_id: id.into(),
+        state,
+        commit: Some(commit.into()),
+        ..BuildDetails::default()
+    }
+}
+
+/// Fetches `job` from `backend` with a fake clock; the history, the sleeps and the log.
+fn run(
+    backend: &Fake,
+    rules: &RuleConfig,
+    wait: u64,
+    job: &JobRef,
+) -> (JobRef, Result<History, Error>, Vec<Duration>, Vec<String>) {
+    let clock = FakeClock::new();
+    let wait = Duration::from_secs(wait);
+    let deadline = Deadline::for_run(wait, Duration::from_secs(30), 3, &clock);
+    let polling = Polling {
+        wait,
+        interval: Duration::from_secs(15),
+    };
+    let mut lines = Vec::new();
+    let (judged, history) = fetch(backend, rules, polling, job, &deadline, &mut |line| {
+        lines.push(line.to_string())
+    });
+    (judged, history, clock.sleeps(), lines)
+}
+
+#[test]
+fn waiting_polls_on_the_clock_until_the_target_finishes() {
+    let backend = Fake {
+        looks: vec![
+            vec![Build::unfinished("b1", "Queuing")],
+            vec![Build::unfinished("b1", "Building")],
+            vec![Build::finished("b1", State::Successful, 60)],
+        ],
+        ..Fake::default()
+    };
+    let job = job_ref(Some("j"), "web");
+    let (judged, history, sleeps, lines) = run(&backend, &RuleConfig::default(), 60, &job);
+    assert_eq!(judged, job);
+    assert!(history.unwrap().builds[0].is_finished());
+    assert_eq!(sleeps, [Duration::from_secs(15); 2]);
+    assert_eq!(
+        lines,
+        [
+            "waiting for build b1 (Queuing), 1m left",
+            "waiting for build b1 (Building), 45s left"
+        ]
+    );
+    assert_eq!(backend.looked.get(), 3);
+}
+
+#[test]
+fn the_wait_deadline_ends_polling_with_the_last_look() {
+    let backend = Fake {
+        looks: vec![vec![Build::unfinished("b1", "Building")]],
+        ..Fake::default()
+    };
+    let job = job_ref(Some("j"), "web");
+    let (_, history, sleeps, _) = run(&backend, &RuleConfig::default(), 40, &job);
+    assert!(!history.unwrap().builds[0].is_finished());
+    let s = Duration::from_secs;
+    assert_eq!(sleeps, [s(15), s(15), s(10)]);
+    assert_eq!(backend.looked.get(), 3);
+}
+
+#[test]
+fn without_wait_one_look_and_no_sleep() {
+    let backend = Fake {
+        looks: vec![vec![Build::unfinished("b1", "Building")]],
+        ..Fake::default()
+    };
+    let (_, history, sleeps, lines) = run(
+        &backend,
+        &RuleConfig::default(),
+        0,
+        &job_ref(Some("j"), "web"),
+    );
+    assert!(history.is_ok() && sleeps.is_empty() && lines.is_empty());
+    assert_eq!(backend.asked(), ["page 0 of j"]);
+}
+
+#[test]
+fn a_job_without_an_id_is_found_by_name_and_judged_as_listed() {
+    let backend = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        jobs: vec![Job {
+            id: "id-7".into(),
+            name: "Web".into(),
+        }],
+        ..Fake::default()
+    };
+    let (judged, history, _, _) = run(&backend, &RuleConfig::default(), 0, &job_ref(None, "web"));
+    assert_eq!(judged, job_ref(Some("id-7"), "Web"));
+    assert!(history.is_ok());
+    assert_eq!(backend.asked(), ["job web", "page 0 of id-7"]);
+    let (judged, history, _, _) = run(&backend, &RuleConfig::default(), 0, &job_ref(None, "api"));
+    assert_eq!(
+        (judged, history.unwrap_err().kind()),
+        (job_ref(None, "api"), "not-found")
+    );
+}
+
+#[test]
+fn the_commit_search_reads_details_newest_first_and_stops_at_the_match() {
+    let backend = Fake {
+        looks: vec![vec![
+            Build::finished("b3", State::Successful, 1),
+            Build::finished("b2", State::Failed, 1),
+            Build::finished("b1", State::Successful, 1),
+        ]],
+        details: vec![
+            details("b3", Some(State::Successful), "0000000aaa"),
+            details("b2", Some(State::Failed), SHA),
+            details("b1", Some(State::Successful), SHA),
+        ],
+        phase: Some(Ok(Some("Build".into()))),
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(&SHA[..7]).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, _, _) = run(&backend, &rules, 0, &job_ref(Some("j"), "web"));
+    let history = history.unwrap();
+    assert_eq!(history.commit_match.as_deref(), Some("b2"));
+    assert_eq!(history.explanation.details.unwrap().build_id, "b2");
+    assert_eq!(
+        history.explanation.failed_phase,
+        Some(FailedPhase::Named("Build".into()))
+    );
+    assert_eq!(
+        backend.asked(),
+        ["page 0 of j", "details b3", "details b2", "phase b2"]
+    );
+}
+
+#[test]
+fn details_kept_across_polls_are_read_again_once_the_build_finished() {
+    let backend = Fake {
+        looks: vec![
+            vec![Build::unfinished("b1", "Building")],
+            vec![Build::unfinished("b1", "Building")],
+            vec![Build::finished("b1", State::Successful, 1)],
+        ],
+        details: vec![details("b1", None, SHA)],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(SHA).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, _, _) = run(&backend, &rules, 60, &job_ref(Some("j"), "web"));
+    assert_eq!(history.unwrap().commit_match.as_deref(), Some("b1"));
+    let reads = backend
+        .asked()
+        .iter()
+        .filter(|a| *a == "details b1")
+        .count();
+    assert_eq!(reads, 2, "{:?}", backend.asked());
+}
+
+#[test]
+fn details_that_name_another_end_state_are_an_error() {
+    let backend = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        details: vec![details("b1", Some(State::Failed), SHA)],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(SHA).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, _, _) = run(&backend, &rules, 0, &job_ref(Some("j"), "web"));
+    assert_eq!(
+        history.unwrap_err(),
+        Error::Response(
+            "build b1 is Successful in the build list but Failed in its details".into()
+        )
+    );
+}
+
+#[test]
+fn a_failed_target_is_explained_and_the_explanation_never_fails_the_run() {
+    let cases = [
+        (
+            Ok(Some("Build".to_string())),
+            FailedPhase::Named("Build".into()),
+        ),
+        (Ok(None), FailedPhase::NotReported),
+        (
+            Err(Error::Network("reset".into())),
+            FailedPhase::Unavailable("network: reset".into()),
+        ),
+    ];
+    for (phase, expected) in cases {
+        let backend = Fake {
+            looks: vec![vec![Build::finished("b1", State::Timeout, 1)]],
+            phase: Some(phase),
+            ..Fake::default()
+        };
+        let (_, history, _, _) = run(
+            &backend,
+            &RuleConfig::default(),
+            0,
+            &job_ref(Some("j"), "web"),
+        );
+        assert_eq!(history.unwrap().explanation.failed_phase, Some(expected));
+    }
+    let passing = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        ..Fake::default()
+    };
+    let _ = run(
+        &passing,
+        &RuleConfig::default(),
+        0,
+        &job_ref(Some("j"), "web"),
+    );
+    assert_eq!(passing.asked(), ["page 0 of j"], "no phases for a pass");
+}
+
+#[test]
+#[allow(clippy::disallowed_methods, reason = "a saved response on disk")]
+fn a_saved_response_with_a_conflict_is_refused() {
+    let path = std::env::temp_dir().join(format!("gate-conflict-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"{"list":[{"build_id":"a","build_state":"Failed","duration":1},
+                    {"build_id":"a","build_state":"Successful","duration":1}]}"#,
+    )
+    .unwrap();
+    let result = load_saved(Some(&path));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        result.unwrap_err(),
+        Error::Response("list[1]: build a is listed twice with different fields".into())
+    );
+}

@@ -1,0 +1,266 @@
+#![allow(clippy::disallowed_methods, reason = "a loopback server")]
+
+use super::*;
+use crate::secret::{IamLogin, ProjectScope};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+/// Answers `replies` in turn on one kept-alive connection; returns the URL and the
+/// request heads and bodies it saw.
+fn serve(replies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        let mut seen = Vec::new();
+        for reply in replies {
+            let mut head = String::new();
+            while !head.ends_with("\r\n\r\n") {
+                reader.read_line(&mut head).unwrap();
+            }
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_string)
+                })
+                .map_or(0, |n| n.trim().parse().unwrap());
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            seen.push(format!("{head}{}", String::from_utf8(body).unwrap()));
+            writer.write_all(reply.as_bytes()).unwrap();
+        }
+        seen
+    });
+    (url, seen)
+}
+
+fn api(url: &str, retries: u32) -> Settings {
+    Settings {
+        endpoint: Endpoint::parse(url).unwrap(),
+        project_id: None,
+        credentials: Credentials::Token(Secret::header("tok-SECRET-4f1d9a7c").unwrap()),
+        timeout: Duration::from_secs(5),
+        retries,
+        ca_certs: Vec::new(),
+    }
+}
+
+#[test]
+fn send_posts_and_counts_every_request_retries_included() {
+    let (url, seen) = serve(vec![
+        "HTTP/1.1 503 Unavailable\r\nRetry-After: 0\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+    ]);
+    let api = api(&url, 1);
+    let session = Session::new(&api.credentials, &|_| {});
+    let deadline = Deadline::for_run(Duration::ZERO, api.timeout, api.retries, &SystemClock);
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    let request = Request {
+        method: Method::POST,
+        path: "/v3/auth/tokens",
+        query: &[("nocatalog", "true")],
+        body: b"{\"auth\":{}}",
+    };
+    let body = client.send(&request, &mut |_| {}).unwrap();
+    assert_eq!((body.as_slice(), client.requests()), (&b"{\"a\":1}"[..], 2));
+    let seen = seen.join().unwrap();
+    assert!(
+        seen[1].starts_with("POST /v3/auth/tokens?nocatalog=true HTTP/1.1"),
+        "{}",
+        seen[1]
+    );
+    assert!(seen[1].ends_with("{\"auth\":{}}"), "{}", seen[1]);
+}
+
+fn password_api(url: &str, iam: &str) -> Settings {
+    let login = IamLogin {
+        endpoint: Endpoint::parse(iam).unwrap(),
+        scope: ProjectScope::Name("cn-north-4".into()),
+    };
+    Settings {
+        credentials: Credentials::Password {
+            user: "u".into(),
+            domain: "d".into(),
+            password: Secret::new("PASSWORD-1f2e3d".into()),
+            login,
+        },
+        ..api(url, 0)
+    }
+}
+
+const PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"list\":[]}";
+const ISSUED: &str =
+    "HTTP/1.1 201 Created\r\nX-Subject-Token: IAM-T1\r\nContent-Length: 2\r\n\r\n{}";
+
+#[test]
+fn a_login_is_counted_masked_and_its_token_sent() {
+    let (url, seen) = serve(vec![ISSUED, PAGE, PAGE]);
+    let api = password_api(&url, &url);
+    let masked = std::sync::Mutex::new(Vec::new());
+    let mask = |s: &Token| masked.lock().unwrap().push(s.expose().to_string());
+    let session = Session::new(&api.credentials, &mask);
+    let deadline = Deadline::for_run(Duration::ZERO, api.timeout, api.retries, &SystemClock);
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    client
+        .get("/builds", &[("page", "1")], &mut |_| {})
+        .unwrap();
+    client
+        .get("/builds", &[("page", "2")], &mut |_| {})
+        .unwrap();
+    assert_eq!((client.requests(), session.requests()), (3, 1));
+    assert_eq!(*masked.lock().unwrap(), ["IAM-T1"]);
+    let seen = seen.join().unwrap();
+    assert!(seen[0].starts_with("POST /v3/auth/tokens?nocatalog=true "));
+    let sent_token = |s: &String| s.to_ascii_lowercase().contains("x-auth-token: iam-t1\r\n");
+    assert!(seen[1..].iter().all(sent_token), "{seen:?}");
+}
+
+#[test]
+fn clients_on_several_threads_share_one_login() {
+    let (iam, logins) = serve(vec![ISSUED]);
+    let servers = [serve(vec![PAGE]), serve(vec![PAGE])];
+    let apis = servers.each_ref().map(|(url, _)| password_api(url, &iam));
+    let session = Session::new(&apis[0].credentials, &|_| {});
+    std::thread::scope(|scope| {
+        for api in &apis {
+            let session = &session;
+            scope.spawn(move || {
+                let deadline =
+                    Deadline::for_run(Duration::ZERO, api.timeout, api.retries, &SystemClock);
+                let client = Client::new(api, false, deadline, session).unwrap();
+                client.get("/builds", &[], &mut |_| {}).unwrap();
+            });
+        }
+    });
+    assert_eq!(session.requests(), 1);
+    assert_eq!(logins.join().unwrap().len(), 1);
+    for (_, seen) in servers {
+        let head = seen.join().unwrap()[0].to_ascii_lowercase();
+        assert!(head.contains("x-auth-token: iam-t1\r\n"), "{head}");
+    }
+}
+
+#[test]
+fn nothing_is_sent_once_the_deadline_has_passed() {
+    let api = api("http://127.0.0.1:9", 3);
+    let clock = FakeClock::new();
+    let deadline = Deadline::for_run(Duration::from_millis(1), api.timeout, api.retries, &clock);
+    clock.advance(Duration::from_millis(1));
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    let err = client.get("/builds", &[], &mut |_| {}).unwrap_err();
+    assert_eq!((err.kind(), client.requests()), ("timeout", 0));
+    assert!(
+        err.message().contains("the --wait deadline of 1ms passed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn backoff_doubles_with_bounded_jitter() {
+    for (attempt, base_ms) in [(0, 500), (1, 1000), (2, 2000), (10, 30_000)] {
+        let d = backoff(attempt, Duration::ZERO, SystemClock.wall()).as_millis() as u64;
+        assert!(
+            d >= base_ms && d <= base_ms * 5 / 4,
+            "attempt {attempt}: {d} ms"
+        );
+    }
+}
+
+#[test]
+fn throttled_backoff_waits_at_least_two_seconds_with_jitter() {
+    for (attempt, base_ms) in [(0, 2000), (1, 2000), (2, 2000), (3, 4000)] {
+        let d = backoff(attempt, THROTTLED_BACKOFF_MIN, SystemClock.wall()).as_millis() as u64;
+        assert!(
+            d >= base_ms && d <= base_ms * 5 / 4,
+            "attempt {attempt}: {d} ms"
+        );
+    }
+}
+
+#[test]
+fn the_signature_is_found_in_the_authorization_header() {
+    let headers = [(
+        "Authorization".to_string(),
+        "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host, Signature=ab12".to_string(),
+    )];
+    assert_eq!(signature_of(&headers), Some("ab12"));
+    assert_eq!(signature_of(&[]), None);
+}
+
+#[test]
+fn retries_wait_on_the_run_clock_as_the_server_asks() {
+    let (url, seen) = serve(vec![
+        "HTTP/1.1 503 Unavailable\r\nRetry-After: 7\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 429 Too Many\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    ]);
+    let api = api(&url, 2);
+    let clock = FakeClock::new();
+    let deadline = Deadline::for_run(Duration::from_secs(60), api.timeout, api.retries, &clock);
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    client.get("/builds", &[], &mut |_| {}).unwrap();
+    let sleeps = clock.sleeps();
+    assert_eq!(sleeps[0], Duration::from_secs(7), "Retry-After");
+    // The second retry backs off 1 s plus up to 25% jitter.
+    let ms = sleeps[1].as_millis();
+    assert!((1000..=1250).contains(&ms), "{sleeps:?}");
+    assert_eq!((sleeps.len(), client.requests()), (2, 3));
+    assert_eq!(seen.join().unwrap().len(), 3);
+}
+
+#[test]
+fn a_retry_that_would_pass_the_deadline_is_not_waited_for() {
+    let (url, seen) = serve(vec![
+        "HTTP/1.1 503 Unavailable\r\nRetry-After: 30\r\nContent-Length: 2\r\n\r\n{}",
+    ]);
+    let api = api(&url, 3);
+    let clock = FakeClock::new();
+    let deadline = Deadline::for_run(Duration::from_secs(10), api.timeout, api.retries, &clock);
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    let err = client.get("/builds", &[], &mut |_| {}).unwrap_err();
+    assert_eq!((err.kind(), client.requests()), ("http", 1));
+    assert!(
+        err.message()
+            .ends_with("not retried again: waiting 30s would pass the --wait deadline of 10s"),
+        "{err}"
+    );
+    assert!(clock.sleeps().is_empty());
+    assert_eq!(seen.join().unwrap().len(), 1);
+}
+
+#[test]
+fn a_token_file_is_read_once_and_checked_as_a_header_value() {
+    let dir = std::env::temp_dir().join(format!("gate-token-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("tok-1\n", Ok("tok-1")),
+        (" \n", Err("--token-file: ")),
+        (
+            "tok\nX-Injected: 1",
+            Err("--token-file: contains a control character"),
+        ),
+        (
+            "tok-é",
+            Err("--token-file: contains a character outside printable ASCII"),
+        ),
+    ];
+    for (index, (text, expected)) in cases.into_iter().enumerate() {
+        let path = dir.join(index.to_string());
+        std::fs::write(&path, text).unwrap();
+        match (read_token_file(&Credentials::TokenFile(path)), expected) {
+            (Ok(Credentials::Token(token)), Ok(value)) => assert_eq!(token.expose(), value),
+            (Err(Error::Usage(message)), Err(start)) => {
+                assert!(message.starts_with(start), "{text:?}: {message}")
+            }
+            (got, _) => panic!("{text:?}: {got:?}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
