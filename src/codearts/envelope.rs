@@ -1,28 +1,22 @@
 //! What every CodeArts answer says about itself: `status` and `error` beside its
-//! `result` (a failure even on HTTP 200), and the error codes the gate acts on. Error
-//! bodies of other statuses are `{"error_code": "CB.xxxxxxxx", "error_msg": "..."}`, which
-//! the transport already reads.
+//! `result`, a failure even on HTTP 200. Error bodies of other statuses are
+//! `{"error_code": "CB.xxxxxxxx", "error_msg": "..."}`, which the transport reads (and
+//! where `CB.00060211`, "requests too frequent", is throttling).
+
+use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::shared::{Error, Fields, HttpFailure, json};
+use super::optional_text;
+use crate::error::{Error, HttpFailure};
+use crate::json::{self, Fields, Slot};
+use crate::text::one_line;
 
-/// "Requests too frequent", on HTTP 400: throttling, retried like the gateway's `APIG.0308`.
-pub const THROTTLED: &str = "CB.00060211";
 /// `history-details` of a build that never ran, on HTTP 403.
-pub const NEVER_RAN: &str = "CB.00031059";
-
-/// Whether an answer with this status and error code is CodeArts throttling: the gate
-/// backs off and retries. The documented status is 400; 429 is what throttling means in
-/// HTTP, and a 200 carrying the code is a throttled answer, not a list. The gateway's own
-/// codes (`APIG.0308`) are the transport's, for every backend.
-pub fn is_throttling(status: u16, code: Option<&str>) -> bool {
-    matches!(status, 200 | 400 | 429)
-        && code.is_some_and(|c| c.trim().eq_ignore_ascii_case(THROTTLED))
-}
+const NEVER_RAN: &str = "CB.00031059";
 
 /// Whether the failed `history-details` request says the build never ran: no step failed
-/// it, and the run itself did not fail.
+/// it, and the request itself did not fail.
 pub fn never_ran(error: &Error) -> bool {
     error.http_failure().is_some_and(|f| {
         f.status == 403 && f.code.as_deref().is_some_and(|c| c.trim() == NEVER_RAN)
@@ -30,63 +24,67 @@ pub fn never_ran(error: &Error) -> bool {
 }
 
 /// The `error` object of an answer.
-#[derive(Debug, Default)]
-pub(super) struct RawError {
-    error_code: Option<String>,
-    error_msg: Option<String>,
+#[derive(Default)]
+pub struct RawError<'a> {
+    error_code: Slot<Option<Cow<'a, str>>>,
+    error_msg: Slot<Option<Cow<'a, str>>>,
 }
 
-impl Fields for RawError {
-    const WHAT: &'static str = "API error";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        let slot = match key {
-            "error_code" => &mut self.error_code,
-            "error_msg" => &mut self.error_msg,
+impl<'de> Fields<'de> for RawError<'de> {
+    const WHAT: &'static str = "an API error object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "error_code" => json::text(&mut self.error_code, map, key)?,
+            "error_msg" => json::text(&mut self.error_msg, map, key)?,
             _ => return Ok(false),
-        };
-        *slot = json::text(map, key)?;
+        }
         Ok(true)
     }
 }
 
-/// Most characters of the API's own message an error repeats.
-const MAX_MESSAGE: usize = 200;
+/// `status` and `error` as they arrived.
+#[derive(Default)]
+pub struct Envelope<'a> {
+    pub status: Slot<Option<Cow<'a, str>>>,
+    pub error: Slot<Option<RawError<'a>>>,
+}
 
-/// `Ok` when the answer says it succeeded: no `error` (or `null`), and `status`, when
-/// `status_required` or sent, is `success`. `what` names the answer: "the build list".
-pub(super) fn succeeded(
-    status: Option<String>,
-    error: Option<RawError>,
-    status_required: bool,
-    what: &str,
-) -> Result<(), Error> {
-    if let Some(error) = error {
-        // Shown quoted and escaped: it is the server's free text.
-        let said: String = error
-            .error_msg
-            .unwrap_or_default()
-            .chars()
-            .take(MAX_MESSAGE)
-            .collect();
-        let code = super::checked_text(error.error_code, "error", "error_code")
-            .ok()
-            .flatten();
-        return Err(Error::Http(HttpFailure {
-            status: 200,
-            code,
-            message: format!("{what} came with HTTP 200 but reports an error: {said:?}"),
-            request_id: None,
-        }));
+impl<'de> Envelope<'de> {
+    /// Reads `status` or `error` when `key` is one of them.
+    pub fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "status" => json::text(&mut self.status, map, key)?,
+            "error" => json::object(&mut self.error, map, key)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
-    match status.as_deref() {
-        Some("success") => Ok(()),
-        None if !status_required => Ok(()),
-        None => Err(Error::Response(format!("{what} has no status"))),
-        Some(other) => {
-            let shown: String = other.chars().take(40).collect();
-            Err(Error::Response(format!(
-                "{what} has status {shown:?} and no error object (expected \"success\")"
-            )))
+
+    /// `Ok` when the answer says it succeeded: no `error` (or `null`), and `status`, when
+    /// `status_required` or sent, is `success`. `what` names the answer: "the build list".
+    pub fn succeeded(self, status_required: bool, what: &str) -> Result<(), Error> {
+        if let Some(error) = self.error.value() {
+            // The API's own words, on one line with hidden characters escaped; its code
+            // only when it is safe to repeat as a code.
+            let said = one_line(&error.error_msg.value().unwrap_or_default());
+            let code = optional_text(error.error_code.value(), "error", "error_code")
+                .ok()
+                .flatten();
+            return Err(Error::Http(HttpFailure {
+                status: 200,
+                code,
+                message: format!("{what} came with HTTP 200 but reports an error: {said}"),
+                request_id: None,
+            }));
+        }
+        match self.status.value().as_deref() {
+            Some("success") => Ok(()),
+            None if !status_required => Ok(()),
+            None => Err(Error::Response(format!("{what} has no status"))),
+            Some(other) => Err(Error::Response(format!(
+                "{what} has status \"{}\" and no error object (expected \"success\")",
+                one_line(other)
+            ))),
         }
     }
 }
@@ -94,6 +92,7 @@ pub(super) fn succeeded(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Named;
 
     fn failure(status: u16, code: &str) -> Error {
         let failure = HttpFailure {
@@ -109,25 +108,6 @@ mod tests {
     }
 
     #[test]
-    fn throttling_is_the_codearts_code_on_400_429_or_200() {
-        let cases = [
-            (400, Some("CB.00060211"), true),
-            (400, Some(" cb.00060211 "), true),
-            (429, Some("CB.00060211"), true),
-            (200, Some("CB.00060211"), true),
-            (403, Some("CB.00060211"), false),
-            (500, Some("CB.00060211"), false),
-            (400, Some("CB.00060212"), false),
-            (400, Some("CB.000602110"), false),
-            (400, Some("APIG.0308"), false),
-            (400, None, false),
-        ];
-        for (status, code, expected) in cases {
-            assert_eq!(is_throttling(status, code), expected, "{status} {code:?}");
-        }
-    }
-
-    #[test]
     fn never_ran_is_403_with_its_code_only() {
         assert!(never_ran(&failure(403, "CB.00031059")));
         assert!(!never_ran(&failure(403, "CB.00031058")));
@@ -136,55 +116,77 @@ mod tests {
         assert!(!never_ran(&Error::Response("403 CB.00031059".into())));
     }
 
-    fn error(code: Option<&str>, msg: Option<&str>) -> Option<RawError> {
-        Some(RawError {
-            error_code: code.map(String::from),
-            error_msg: msg.map(String::from),
-        })
+    /// An answer of nothing but its envelope.
+    #[derive(Default)]
+    struct Answer<'a>(Envelope<'a>);
+
+    impl<'de> Fields<'de> for Answer<'de> {
+        const WHAT: &'static str = "an answer object";
+        fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            self.0.read(key, map)
+        }
+    }
+
+    fn succeeded(json: &str, required: bool) -> Result<(), String> {
+        let named = Named {
+            name: "build list",
+            expected: "an answer",
+        };
+        let answer = json::parse(json.as_bytes(), Answer::default(), named);
+        answer
+            .and_then(|a| a.0.succeeded(required, "the build list"))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn an_answer_fails_on_an_error_object_or_a_status_but_success() {
-        let ok = [(Some("success"), None, true), (None, None, false)];
-        for (status, raw, required) in ok {
-            assert_eq!(
-                succeeded(status.map(String::from), raw, required, "the build list"),
-                Ok(())
-            );
+        let ok = [
+            (r#"{"status":"success","error":null}"#, true),
+            (r#"{"result":{}}"#, false),
+        ];
+        for (json, required) in ok {
+            assert_eq!(succeeded(json, required), Ok(()), "{json}");
         }
         let cases = [
             (
-                Some("success"),
-                error(Some("CB.00031105"), Some("time span over 31 days")),
+                r#"{"status":"success","error":{"error_code":"CB.00031105","error_msg":"time span over 31 days"}}"#,
                 "http: HTTP 200 CB.00031105: the build list came with HTTP 200 but reports an \
-                 error: \"time span over 31 days\"",
+                 error: time span over 31 days",
             ),
             (
-                Some("fail"),
-                error(None, Some("boom\n::error::x")),
+                r#"{"status":"fail","error":{"error_msg":"boom\n::error::x"}}"#,
                 "http: HTTP 200: the build list came with HTTP 200 but reports an error: \
-                 \"boom\\n::error::x\"",
+                 boom ::error::x",
             ),
             (
-                None,
-                error(Some("CB.1\u{202e}"), None),
-                "http: HTTP 200: the build list came with HTTP 200 but reports an error: \"\"",
+                r#"{"error":{"error_code":"CB.1\u202e","error_msg":"a\u200bb"}}"#,
+                "http: HTTP 200: the build list came with HTTP 200 but reports an error: \
+                 a\\u{200b}b",
             ),
             (
-                Some("fail"),
-                None,
+                r#"{"status":"fail"}"#,
                 "response: the build list has status \"fail\" and no error object (expected \"success\")",
             ),
             (
-                Some("SUCCESS"),
-                None,
+                r#"{"status":"SUCCESS"}"#,
                 "response: the build list has status \"SUCCESS\" and no error object (expected \"success\")",
             ),
-            (None, None, "response: the build list has no status"),
+            (
+                r#"{"status":null}"#,
+                "response: the build list has no status",
+            ),
+            (
+                r#"{"status":"success","error":"boom"}"#,
+                "error: invalid type: string \"boom\", expected an API error object",
+            ),
+            (
+                r#"{"status":"success","status":"success"}"#,
+                "duplicate field `status`",
+            ),
         ];
-        for (status, raw, expected) in cases {
-            let err = succeeded(status.map(String::from), raw, true, "the build list").unwrap_err();
-            assert_eq!(err.to_string(), expected);
+        for (json, expected) in cases {
+            let err = succeeded(json, true).unwrap_err();
+            assert!(err.contains(expected), "{json}: {err}");
         }
     }
 }

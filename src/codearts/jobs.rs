@@ -3,17 +3,25 @@
 //! `{"jobs": [...], "total": N}` (what the reference documents), and nothing else; paging
 //! from 0; the whole-name, case-sensitive match.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::Read;
+use std::fmt;
 
 use serde::Deserialize;
-use serde::de::MapAccess;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::envelope::{self, RawError};
+use super::envelope::Envelope;
 use super::request::{Id, is_id};
 use super::required_text;
-use super::shared::{Error, Fields, Job, List, Object, json};
+use crate::error::Error;
+use crate::json::{self, Fields, Named, Slot};
+use crate::model::Job;
+
+const JOB_LIST: Named = Named {
+    name: "job list",
+    expected: "what the API documents",
+};
 
 /// One page of the job list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,25 +31,24 @@ pub struct JobPage {
 }
 
 #[derive(Default)]
-struct RawAnswer {
-    result: Option<RawResult>,
-    /// `Some` when the key was sent (`null` is an empty list).
-    jobs: Option<Vec<RawJob>>,
-    total: Option<Total>,
-    status: Option<String>,
-    error: Option<RawError>,
+struct RawAnswer<'a> {
+    envelope: Envelope<'a>,
+    result: Slot<Option<RawResult>>,
+    /// Filled when the key was sent (`null` is an empty list).
+    jobs: Slot<Vec<Job>>,
+    total: Slot<Total>,
 }
 
-impl Fields for RawAnswer {
-    const WHAT: &'static str = "job list";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawAnswer<'de> {
+    const WHAT: &'static str = "a job list object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "result" => self.result = json::field::<_, Option<Object<_>>>(map, key)?.map(|o| o.0),
-            "jobs" => self.jobs = Some(json::field::<_, List<_>>(map, key)?.0),
-            "total" => self.total = json::field(map, key)?,
-            "status" => self.status = json::text(map, key)?,
-            "error" => self.error = json::field::<_, Option<Object<_>>>(map, key)?.map(|o| o.0),
-            _ => return Ok(false),
+            "result" => json::object(&mut self.result, map, key)?,
+            "jobs" => json::list(&mut self.jobs, map, key, 0, |index, job| {
+                into_job(job, &format!("jobs[{index}]"))
+            })?,
+            "total" => json::value(&mut self.total, map, key)?,
+            _ => return self.envelope.read(key, map),
         }
         Ok(true)
     }
@@ -49,118 +56,121 @@ impl Fields for RawAnswer {
 
 #[derive(Default)]
 struct RawResult {
-    job_list: Option<Vec<RawJob>>,
-    total: Option<Total>,
+    job_list: Slot<Vec<Job>>,
+    total: Slot<Total>,
 }
 
-impl Fields for RawResult {
-    const WHAT: &'static str = "job list result";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawResult {
+    const WHAT: &'static str = "a job list result object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "job_list" => self.job_list = Some(json::field::<_, List<_>>(map, key)?.0),
-            "total" => self.total = json::field(map, key)?,
+            "job_list" => json::list(&mut self.job_list, map, key, 0, |index, job| {
+                into_job(job, &format!("result.job_list[{index}]"))
+            })?,
+            "total" => json::value(&mut self.total, map, key)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
 }
 
-/// A count as a JSON number or a string of digits: the two shapes differ here too.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Total {
-    Number(u64),
-    Text(String),
+/// A count as a JSON number or a string of digits (the two shapes differ here too), or
+/// null.
+struct Total(Option<u64>);
+
+impl<'de> Deserialize<'de> for Total {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TotalVisitor).map(Total)
+    }
+}
+
+struct TotalVisitor;
+
+impl Visitor<'_> for TotalVisitor {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a count, as a number or a string of digits")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<u64>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<u64>, E> {
+        Ok(Some(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u64>, E> {
+        match v.parse::<u64>() {
+            Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+            _ => Err(E::custom(format!(
+                "total {:?} is not a count",
+                v.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
 }
 
 #[derive(Default)]
-struct RawJob {
-    id: Option<String>,
-    job_name: Option<String>,
+struct RawJob<'a> {
+    id: Slot<Option<Cow<'a, str>>>,
+    job_name: Slot<Option<Cow<'a, str>>>,
 }
 
-impl Fields for RawJob {
-    const WHAT: &'static str = "job";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        let slot = match key {
-            "id" => &mut self.id,
-            "job_name" => &mut self.job_name,
+impl<'de> Fields<'de> for RawJob<'de> {
+    const WHAT: &'static str = "a job object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "id" => json::text(&mut self.id, map, key)?,
+            "job_name" => json::text(&mut self.job_name, map, key)?,
             _ => return Ok(false),
-        };
-        *slot = json::text(map, key)?;
+        }
         Ok(true)
     }
 }
 
-/// Parses one page of the job list: an answer that says it failed is an error, and every
-/// job needs a CodeArts job id and a safe, non-empty name.
-pub fn parse_job_page(reader: impl Read) -> Result<JobPage, Error> {
-    let raw: RawAnswer = json::parse(reader, "job list")?;
-    envelope::succeeded(raw.status, raw.error, false, "the job list")?;
-    checked_page(raw.result, raw.jobs, raw.total)
-        .map_err(|problem| Error::Response(format!("the job list: {problem}")))
-}
-
-fn checked_page(
-    result: Option<RawResult>,
-    jobs: Option<Vec<RawJob>>,
-    top_total: Option<Total>,
-) -> Result<JobPage, String> {
-    let (place, list, total) = match (result, jobs) {
-        (Some(result), None) => {
-            if top_total.is_some() {
-                return Err("total is beside result (expected result.total)".into());
-            }
-            let list = result.job_list.ok_or("result has no job_list")?;
-            (
-                "result.job_list",
-                list,
-                count(result.total, "result.total")?,
-            )
-        }
-        (None, Some(jobs)) => ("jobs", jobs, count(top_total, "total")?),
-        (Some(_), Some(_)) => return Err("it has both result and jobs".into()),
-        (None, None) => return Err("it has neither result.job_list nor jobs".into()),
-    };
-    let jobs = list
-        .into_iter()
-        .enumerate()
-        .map(|(index, raw)| checked_job(raw, &format!("{place}[{index}]")))
-        .collect::<Result<Vec<Job>, String>>()?;
-    if let Some(total) = total
-        && (jobs.len() as u64) > total
-    {
-        return Err(format!(
-            "total is {total} but {} jobs are listed",
-            jobs.len()
-        ));
-    }
-    Ok(JobPage { total, jobs })
-}
-
-fn count(total: Option<Total>, field: &str) -> Result<Option<u64>, String> {
-    match total {
-        None => Ok(None),
-        Some(Total::Number(n)) => Ok(Some(n)),
-        Some(Total::Text(text)) => match text.parse::<u64>() {
-            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
-            _ => Err(format!(
-                "{field} {:?} is not a count",
-                text.chars().take(40).collect::<String>()
-            )),
-        },
-    }
-}
-
-fn checked_job(raw: RawJob, place: &str) -> Result<Job, String> {
-    let id = required_text(raw.id, place, "id")?;
+/// Every job needs a CodeArts job id (which makes it one path segment) and a safe,
+/// non-empty name.
+fn into_job(raw: RawJob, place: &str) -> Result<Job, String> {
+    let id = required_text(raw.id.value(), place, "id")?;
     if !is_id(&id) {
         return Err(format!(
             "{place}.id {id:?} is not a CodeArts job id (32 lower-case letters and digits)"
         ));
     }
-    let name = required_text(raw.job_name, place, "job_name")?;
+    let name = required_text(raw.job_name.value(), place, "job_name")?;
     Ok(Job { id, name })
+}
+
+/// Parses one page of the job list, in either shape and no other: an answer that says it
+/// failed is an error.
+pub fn parse_job_page(bytes: &[u8]) -> Result<JobPage, Error> {
+    let raw = json::parse(bytes, RawAnswer::default(), JOB_LIST)?;
+    raw.envelope.succeeded(false, "the job list")?;
+    let top_total = raw.total.get().map(|t| t.0);
+    let page = match (raw.result.value(), raw.jobs.get()) {
+        (Some(_), _) if top_total.is_some() => {
+            Err("total is beside result (expected result.total)")
+        }
+        (Some(result), None) => match result.job_list.get() {
+            Some(jobs) => Ok(JobPage {
+                total: result.total.get().and_then(|t| t.0),
+                jobs,
+            }),
+            None => Err("result has no job_list"),
+        },
+        (None, Some(jobs)) => Ok(JobPage {
+            total: top_total.flatten(),
+            jobs,
+        }),
+        (Some(_), Some(_)) => Err("it has both result and jobs"),
+        (None, None) => Err("it has neither result.job_list nor jobs"),
+    };
+    let page = page.map_err(|problem| Error::Response(format!("the job list: {problem}")))?;
+    match page.total {
+        Some(total) if page.jobs.len() as u64 > total => Err(Error::Response(format!(
+            "the job list: total is {total} but {} jobs are listed",
+            page.jobs.len()
+        ))),
+        _ => Ok(page),
+    }
 }
 
 /// Most job-list pages the lookup reads before it gives up on a server that never ends.
@@ -221,6 +231,18 @@ impl JobListing {
         }
         Ok(more)
     }
+}
+
+/// The job named `name` in `project`: the job list searched by name, page by page from
+/// `page_index` 0 (`job_page` gets it), matched on the whole name, case-sensitively.
+pub fn find(
+    name: &str,
+    project: &Id,
+    mut job_page: impl FnMut(u32) -> Result<JobPage, Error>,
+) -> Result<Job, Error> {
+    let mut listing = JobListing::default();
+    while listing.absorb(job_page(listing.next_page_index())?)? {}
+    match_job(&listing.jobs, name, project)
 }
 
 /// Most ids a "several jobs" error lists.

@@ -1,16 +1,10 @@
-//! What the gate sends to CodeArts Build: the endpoint of a region, the ids that go into
-//! paths (checked before anything is sent), and each request as a value.
+//! What the gate sends to CodeArts Build: the ids the user gives (checked before anything
+//! is sent), and each request as a value.
 
-use super::shared::{Error, domain, percent_encode};
 use super::window::Window;
-
-/// Jobs or builds asked for per page; the API takes 1 to 100.
-pub const PAGE_SIZE: u32 = 100;
-
-/// `https://cloudbuild-ext.{region}.{domain}`, on the same domain as ServiceStage's.
-pub fn endpoint(region: &str) -> String {
-    format!("https://cloudbuild-ext.{region}.{}", domain(region))
-}
+use crate::backend::PER_PAGE;
+use crate::encoding::percent_encode;
+use crate::error::Error;
 
 /// A CodeArts job id or CodeArts project id: 32 lower-case letters and digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +27,7 @@ impl IdKind {
 }
 
 /// Whether `raw` has the shape of every CodeArts job and project id.
-pub fn is_id(raw: &str) -> bool {
+pub(super) fn is_id(raw: &str) -> bool {
     raw.len() == 32
         && raw
             .bytes()
@@ -79,48 +73,54 @@ impl Get {
     }
 }
 
-fn segment(id: &Id) -> String {
-    percent_encode(id.as_str().as_bytes())
+/// An id as one path segment. Every id sent was checked by `Id::parse` or came from the
+/// job list, which accepts only ids of that shape; encoding keeps it one segment anyway.
+fn segment(id: &str) -> String {
+    percent_encode(id.as_bytes())
 }
 
 /// Page `page_index` (from 0) of the project's jobs whose name contains `name` (the API's
 /// search; the gate then matches the whole name itself).
 pub fn job_list(project: &Id, name: &str, page_index: u32) -> Get {
     Get {
-        path: format!("/v1/job/{}/list", segment(project)),
+        path: format!("/v1/job/{}/list", segment(project.as_str())),
         query: vec![
             ("page_index", page_index.to_string()),
-            ("page_size", PAGE_SIZE.to_string()),
+            ("page_size", PER_PAGE.to_string()),
             ("search", name.to_string()),
         ],
     }
 }
 
 /// Page `page_index` (from 0) of the job's builds that started within `window`.
-pub fn builds(job: &Id, window: &Window, page_index: u32) -> Get {
+pub fn builds(job: &str, window: &Window, page_index: u32) -> Get {
     Get {
         path: format!("/v1/record/{}/list", segment(job)),
         query: vec![
             ("start_time", window.start_time()),
             ("end_time", window.end_time()),
             ("page_index", page_index.to_string()),
-            ("page_size", PAGE_SIZE.to_string()),
+            ("page_size", PER_PAGE.to_string()),
         ],
     }
 }
 
 /// The steps of build `number`, to name the one that failed it.
-pub fn history_details(job: &Id, number: u64) -> Get {
+pub fn history_details(job: &str, number: &str) -> Get {
     Get {
-        path: format!("/v3/jobs/{}/{number}/history-details", segment(job)),
+        path: format!(
+            "/v3/jobs/{}/{}/history-details",
+            segment(job),
+            segment(number)
+        ),
         query: Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::shared::canonical_query;
     use super::*;
+    use crate::encoding::canonical_query;
 
     const JOB: &str = "0123456789abcdef0123456789abcdef";
     const PROJECT: &str = "fedcba9876543210fedcba9876543210";
@@ -134,31 +134,6 @@ mod tests {
         match canonical_query(&get.query_pairs()) {
             query if query.is_empty() => get.path.clone(),
             query => format!("{}?{query}", get.path),
-        }
-    }
-
-    #[test]
-    fn the_endpoint_follows_the_region_and_its_site() {
-        let cases = [
-            (
-                "cn-north-4",
-                "https://cloudbuild-ext.cn-north-4.myhuaweicloud.com",
-            ),
-            (
-                "ap-southeast-3",
-                "https://cloudbuild-ext.ap-southeast-3.myhuaweicloud.com",
-            ),
-            (
-                "eu-west-101",
-                "https://cloudbuild-ext.eu-west-101.myhuaweicloud.eu",
-            ),
-            (
-                "eu-west-0",
-                "https://cloudbuild-ext.eu-west-0.myhuaweicloud.com",
-            ),
-        ];
-        for (region, expected) in cases {
-            assert_eq!(endpoint(region), expected);
         }
     }
 
@@ -229,21 +204,21 @@ mod tests {
                 ),
             ),
             (
-                builds(&id(JOB), &window, 2),
+                builds(JOB, &window, 2),
                 format!(
                     "/v1/record/{JOB}/list?end_time=2023-12-14%2022%3A13%3A20&page_index=2\
                      &page_size=100&start_time=2023-11-14%2022%3A13%3A20"
                 ),
             ),
             (
-                history_details(&id(JOB), 42),
+                history_details(JOB, "42"),
                 format!("/v3/jobs/{JOB}/42/history-details"),
             ),
         ];
         for (get, expected) in cases {
             assert_eq!(target(&get), expected);
         }
-        let get = builds(&id(JOB), &window, 0);
+        let get = builds(JOB, &window, 0);
         assert_eq!(
             get.query_pairs(),
             [

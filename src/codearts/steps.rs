@@ -2,13 +2,18 @@
 //! `build_steps[]` each carry a `name` and a `status` (`running`, `success`, `error` or
 //! empty). The first step in `error` is the failed phase. It only explains a verdict.
 
-use std::io::Read;
+use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::envelope::never_ran;
-use super::shared::{Error, FailedPhase, Fields, List, json};
-use super::{checked_text, required_text};
+use super::{optional_text, required_text};
+use crate::error::Error;
+use crate::json::{self, Fields, Named, Slot};
+
+const DETAILS: Named = Named {
+    name: "build history details",
+    expected: "what the API documents",
+};
 
 /// One step of a build, in the API's order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,16 +25,16 @@ pub struct Step {
 
 #[derive(Default)]
 struct RawDetails {
-    build_number: Option<u64>,
-    build_steps: Option<Vec<RawStep>>,
+    build_number: Slot<Option<u64>>,
+    build_steps: Slot<Vec<Step>>,
 }
 
-impl Fields for RawDetails {
-    const WHAT: &'static str = "build history details";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+impl<'de> Fields<'de> for RawDetails {
+    const WHAT: &'static str = "a build history details object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
-            "build_number" => self.build_number = json::count(map, key)?,
-            "build_steps" => self.build_steps = Some(json::field::<_, List<_>>(map, key)?.0),
+            "build_number" => json::count(&mut self.build_number, map, key)?,
+            "build_steps" => json::list(&mut self.build_steps, map, key, 0, RawStep::into_step)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -37,82 +42,69 @@ impl Fields for RawDetails {
 }
 
 #[derive(Default)]
-struct RawStep {
-    name: Option<String>,
-    status: Option<String>,
+struct RawStep<'a> {
+    name: Slot<Option<Cow<'a, str>>>,
+    status: Slot<Option<Cow<'a, str>>>,
 }
 
-impl Fields for RawStep {
-    const WHAT: &'static str = "build step";
-    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        let slot = match key {
-            "name" => &mut self.name,
-            "status" => &mut self.status,
+impl<'de> Fields<'de> for RawStep<'de> {
+    const WHAT: &'static str = "a build step object";
+    fn read<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "name" => json::text(&mut self.name, map, key)?,
+            "status" => json::text(&mut self.status, map, key)?,
             _ => return Ok(false),
-        };
-        *slot = json::text(map, key)?;
+        }
         Ok(true)
     }
 }
 
-/// Parses the steps of build `number`. Details of another build, no `build_steps`, or a
-/// step without a safe name are `response` errors.
-pub fn parse_steps(reader: impl Read, number: u64) -> Result<Vec<Step>, Error> {
-    let raw: RawDetails = json::parse(reader, "build history details")?;
-    checked_steps(raw, number).map_err(|problem| {
-        Error::Response(format!("the history details of build {number}: {problem}"))
-    })
+impl RawStep<'_> {
+    fn into_step(index: usize, raw: RawStep) -> Result<Step, String> {
+        let place = format!("build_steps[{index}]");
+        Ok(Step {
+            name: required_text(raw.name.value(), &place, "name")?,
+            status: optional_text(raw.status.value(), &place, "status")?,
+        })
+    }
 }
 
-fn checked_steps(raw: RawDetails, number: u64) -> Result<Vec<Step>, String> {
-    if let Some(listed) = raw.build_number.filter(|n| *n != number) {
-        return Err(format!("build_number is {listed}, not the build asked for"));
+/// Parses the steps of build `number`. Details of another build, or no `build_steps`, are
+/// `response` errors.
+pub fn parse_steps(bytes: &[u8], number: &str) -> Result<Vec<Step>, Error> {
+    let raw = json::parse(bytes, RawDetails::default(), DETAILS)?;
+    let problem =
+        |what: String| Error::Response(format!("the history details of build {number}: {what}"));
+    if let Some(listed) = raw.build_number.value()
+        && listed.to_string() != number
+    {
+        return Err(problem(format!(
+            "build_number is {listed}, not the build asked for"
+        )));
     }
-    let steps = raw.build_steps.ok_or("it has no build_steps")?;
+    raw.build_steps
+        .get()
+        .ok_or_else(|| problem("it has no build_steps".into()))
+}
+
+/// The name of the first step whose status is `error`, if any.
+pub fn failed_step(steps: Vec<Step>) -> Option<String> {
     steps
         .into_iter()
-        .enumerate()
-        .map(|(index, step)| {
-            let place = format!("build_steps[{index}]");
-            Ok(Step {
-                name: required_text(step.name, &place, "name")?,
-                status: checked_text(step.status, &place, "status")?,
-            })
+        .find(|step| {
+            step.status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("error"))
         })
-        .collect()
-}
-
-/// The failed phase of a Failed or Timeout build from the `history-details` answer: the
-/// first step whose status is `error`. A build that never ran (403 `CB.00031059`) has
-/// none; any other failure only makes the phase unavailable.
-pub fn failed_phase(answer: Result<Vec<Step>, Error>) -> FailedPhase {
-    match answer {
-        Ok(steps) => steps
-            .into_iter()
-            .find(|step| {
-                step.status
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("error"))
-            })
-            .map_or(FailedPhase::NotReported, |step| {
-                FailedPhase::Named(step.name)
-            }),
-        Err(error) if never_ran(&error) => FailedPhase::NotReported,
-        Err(error) => FailedPhase::Unavailable(error.to_string()),
-    }
+        .map(|step| step.name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codearts::shared::HttpFailure;
 
     fn parse(json: &str) -> Result<Vec<Step>, String> {
-        parse_steps(json.as_bytes(), 42).map_err(|e| e.to_string())
-    }
-
-    fn phase(json: &str) -> FailedPhase {
-        failed_phase(parse_steps(json.as_bytes(), 42))
+        parse_steps(json.as_bytes(), "42").map_err(|e| e.to_string())
     }
 
     #[test]
@@ -123,42 +115,43 @@ mod tests {
                     "build_steps":[{"name":"Checkout","status":"success","build_time":1},
                                    {"name":"Maven build","status":"error"},
                                    {"name":"Upload","status":"error"}]}"#,
-                FailedPhase::Named("Maven build".into()),
+                Some("Maven build"),
             ),
             (
                 r#"{"build_steps":[{"name":"Checkout","status":"success"},{"name":"Build","status":"ERROR"}]}"#,
-                FailedPhase::Named("Build".into()),
+                Some("Build"),
             ),
             (
                 r#"{"build_steps":[{"name":"Checkout","status":"success"},{"name":"Build","status":"running"},
                                    {"name":"Upload","status":""},{"name":"Tag","status":null},{"name":"X"}]}"#,
-                FailedPhase::NotReported,
+                None,
             ),
-            (
-                r#"{"build_number":42,"build_steps":[]}"#,
-                FailedPhase::NotReported,
-            ),
+            (r#"{"build_number":42,"build_steps":[]}"#, None),
         ];
         for (json, expected) in cases {
-            assert_eq!(phase(json), expected, "{json}");
+            let steps = parse(json).unwrap();
+            assert_eq!(failed_step(steps).as_deref(), expected, "{json}");
         }
     }
 
     #[test]
-    fn bad_details_are_response_errors_that_leave_the_phase_unavailable() {
+    fn bad_details_are_response_errors() {
         let cases = [
             (
                 r#"{"build_number":41,"build_steps":[]}"#,
-                "build_number is 41, not the build asked for",
+                "the history details of build 42: build_number is 41, not the build asked for",
             ),
-            (r#"{"result":{"build_steps":[]}}"#, "it has no build_steps"),
+            (
+                r#"{"result":{"build_steps":[]}}"#,
+                "the history details of build 42: it has no build_steps",
+            ),
             (
                 r#"{"build_steps":[{"status":"error"}]}"#,
                 "build_steps[0] has no name",
             ),
             (
                 r#"{"build_steps":[{"name":"Bu\u202eild","status":"error"}]}"#,
-                "build_steps[0].name contains a control character",
+                "build_steps[0].name contains an invisible character (U+202E)",
             ),
             (
                 r#"{"build_steps":[{"name":"Build","status":"err\nor"}]}"#,
@@ -166,51 +159,25 @@ mod tests {
             ),
             (
                 r#"{"build_steps":[{"name":"Build","name":"Other"}]}"#,
-                "duplicate field name",
+                "duplicate field `name`",
             ),
             (
                 r#"{"build_steps":{"name":"Build"}}"#,
-                "expected a list of build step objects",
+                "expected a JSON list",
             ),
             (
                 r#"{"build_steps":[],"build_steps":[]}"#,
-                "duplicate field build_steps",
+                "duplicate field `build_steps`",
             ),
             (
                 r#"[{"name":"Build"}]"#,
-                "expected build history details as a JSON object",
+                "expected a build history details object",
             ),
         ];
         for (json, expected) in cases {
             let err = parse(json).unwrap_err();
             assert!(err.starts_with("response: "), "{json}: {err}");
             assert!(err.contains(expected), "{json}: {err} lacks {expected}");
-            match phase(json) {
-                FailedPhase::Unavailable(why) => assert!(why.contains(expected), "{why}"),
-                other => panic!("{json}: {other:?}"),
-            }
         }
-    }
-
-    #[test]
-    fn a_build_that_never_ran_has_no_phase_and_is_no_error() {
-        let failure = |status, code: &str| HttpFailure {
-            status,
-            code: Some(code.into()),
-            message: "m".into(),
-            request_id: None,
-        };
-        assert_eq!(
-            failed_phase(Err(Error::Auth(failure(403, "CB.00031059")))),
-            FailedPhase::NotReported
-        );
-        assert_eq!(
-            failed_phase(Err(Error::Auth(failure(403, "CB.00031058")))),
-            FailedPhase::Unavailable("auth: HTTP 403 CB.00031058: m".into())
-        );
-        assert_eq!(
-            failed_phase(Err(Error::Http(failure(500, "CB.00031059")))),
-            FailedPhase::Unavailable("http: HTTP 500 CB.00031059: m".into())
-        );
     }
 }

@@ -87,31 +87,25 @@ fn any_other_shape_or_a_bad_job_is_a_response_error() {
             r#"{"result":{"jobs":[],"total":0}}"#,
             "result has no job_list",
         ),
-        (
-            r#"{"result":[]}"#,
-            "expected job list result as a JSON object",
-        ),
-        (r#"{"jobs":{"id":"a"}}"#, "expected a list of job objects"),
-        (r#"{"jobs":[["a","b"]]}"#, "list[0]: invalid type: sequence"),
-        (r#"{"jobs":[],"jobs":[]}"#, "duplicate field jobs"),
+        (r#"{"result":[]}"#, "expected a job list result object"),
+        (r#"{"jobs":{"id":"a"}}"#, "expected a JSON list"),
+        (r#"{"jobs":[["a","b"]]}"#, "jobs[0]: invalid type: sequence"),
+        (r#"{"jobs":[],"jobs":[]}"#, "duplicate field `jobs`"),
         (
             r#"{"result":{"job_list":[],"job_list":[]}}"#,
-            "duplicate field job_list",
+            "duplicate field `job_list`",
         ),
-        (
-            r#"{"jobs":[],"total":"2a"}"#,
-            "the job list: total \"2a\" is not a count",
-        ),
+        (r#"{"jobs":[],"total":"2a"}"#, "total \"2a\" is not a count"),
         (r#"{"jobs":[],"total":"+2"}"#, "total \"+2\" is not a count"),
         (
             r#"{"result":{"job_list":[],"total":" 1"}}"#,
-            "result.total \" 1\" is not a count",
+            "total \" 1\" is not a count",
         ),
-        (r#"{"jobs":[],"total":-1}"#, "total: data did not match"),
         (
-            r#"{"jobs":[{"job_name":"a"}]}"#,
-            "the job list: jobs[0] has no id",
+            r#"{"jobs":[],"total":-1}"#,
+            "invalid type: integer `-1`, expected a count",
         ),
+        (r#"{"jobs":[{"job_name":"a"}]}"#, "jobs[0] has no id"),
         (
             r#"{"jobs":[{"id":"x","job_name":"a"}]}"#,
             "jobs[0].id \"x\" is not a CodeArts job id",
@@ -139,7 +133,7 @@ fn any_other_shape_or_a_bad_job_is_a_response_error() {
         ),
         (
             named(r"web\u202e"),
-            "jobs[0].job_name contains a control character",
+            "jobs[0].job_name contains an invisible character (U+202E)",
         ),
         (
             named(&"w".repeat(257)),
@@ -168,7 +162,7 @@ fn an_answer_that_says_it_failed_is_an_error_even_with_jobs() {
     let cases = [
         (
             r#"{"result":null,"error":{"error_code":"CB.00000002","error_msg":"no such project"},"status":"fail"}"#,
-            "http: HTTP 200 CB.00000002: the job list came with HTTP 200 but reports an error: \"no such project\"",
+            "http: HTTP 200 CB.00000002: the job list came with HTTP 200 but reports an error: no such project",
         ),
         (
             r#"{"result":{"job_list":[],"total":0},"status":"fail"}"#,
@@ -176,7 +170,7 @@ fn an_answer_that_says_it_failed_is_an_error_even_with_jobs() {
         ),
         (
             r#"{"result":{"job_list":[]},"error":"boom","status":"success"}"#,
-            "error: invalid type: string \"boom\", expected API error as a JSON object",
+            "error: invalid type: string \"boom\", expected an API error object",
         ),
     ];
     for (json, expected) in cases {
