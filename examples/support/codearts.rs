@@ -246,9 +246,11 @@ fn builds(server: &Server) -> &'static [Value] {
         let as_codearts = server.builds.iter().filter(|b| b.is_object()).enumerate();
         as_codearts
             .map(|(index, build)| {
-                let mut build = match build.get("number") {
-                    Some(_) => build.clone(),
-                    None => from_servicestage(build, count - index as u64),
+                let mut build = match (build.get("number"), build["build_no"].as_u64()) {
+                    (Some(_), _) => build.clone(),
+                    (None, number) => {
+                        from_servicestage(build, number.unwrap_or(count - index as u64))
+                    }
                 };
                 let start = match (build["start_time"].as_u64(), newest) {
                     (Some(start), Some(newest)) => {
@@ -264,7 +266,9 @@ fn builds(server: &Server) -> &'static [Value] {
 }
 
 /// A ServiceStage build (`build_id`, `build_state`, `duration`, `commit_id`, `branch`,
-/// `phases`) as CodeArts lists it.
+/// `phases`) as CodeArts lists it, numbered `number` (its `build_no` when it has one). An
+/// unfinished build keeps its state's name as its `job_running_status`, so that both
+/// backends report it alike.
 fn from_servicestage(build: &Value, number: u64) -> Value {
     let state = match build["build_state"]
         .as_str()
@@ -295,7 +299,10 @@ fn from_servicestage(build: &Value, number: u64) -> Value {
     let mut converted = json!({
         "number": number,
         "state": state.unwrap_or("RUNNING"),
-        "job_running_status": if state.is_some() { "Finished" } else { "Running" },
+        "job_running_status": match state {
+            Some(_) => "Finished",
+            None => build["build_state"].as_str().unwrap_or("Running"),
+        },
         "cost_time": build["duration"].as_u64().map(|seconds| seconds * 1000),
         "commit_id": build["commit_id"],
         "code_branch": build["branch"],

@@ -4,7 +4,6 @@
 use super::window::Window;
 use crate::backend::PER_PAGE;
 use crate::encoding::percent_encode;
-use crate::error::Error;
 
 /// A CodeArts job id or CodeArts project id: 32 lower-case letters and digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +34,9 @@ pub(super) fn is_id(raw: &str) -> bool {
 }
 
 impl Id {
-    /// A value the user gave; `source` is the flag or variable it came from. Anything but
-    /// 32 lower-case letters and digits is a usage error: it is refused before sending.
-    pub fn parse(source: &str, kind: IdKind, raw: &str) -> Result<Id, Error> {
+    /// A value the user gave. Anything but 32 lower-case letters and digits is refused
+    /// before sending; the error has no flag name: the config adds the flag or variable.
+    pub fn parse(kind: IdKind, raw: &str) -> Result<Id, String> {
         if is_id(raw) {
             return Ok(Id(raw.to_string()));
         }
@@ -46,11 +45,11 @@ impl Id {
         if raw.chars().count() > 40 {
             shown.push_str("...");
         }
-        Err(Error::Usage(format!(
-            "{source}: {shown} is not a {} (32 lower-case letters and digits, as in the \
-             CodeArts console URL)",
+        Err(format!(
+            "{shown} is not a {} (32 lower-case letters and digits, as in the CodeArts \
+             console URL)",
             kind.what()
-        )))
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -126,7 +125,7 @@ mod tests {
     const PROJECT: &str = "fedcba9876543210fedcba9876543210";
 
     fn id(raw: &str) -> Id {
-        Id::parse("--job-id", IdKind::Job, raw).unwrap()
+        Id::parse(IdKind::Job, raw).unwrap()
     }
 
     /// What goes on the wire below the endpoint.
@@ -155,11 +154,9 @@ mod tests {
             "../../v1/job/0123456789abcdef012",
         ];
         for raw in bad {
-            let err = Id::parse("--job-id", IdKind::Job, raw).unwrap_err();
-            assert_eq!(err.kind(), "usage", "{raw:?}");
-            let message = err.message();
+            let message = Id::parse(IdKind::Job, raw).unwrap_err();
             assert!(
-                message.starts_with("--job-id: ") && message.contains("CodeArts Build job id"),
+                message.contains(" is not a CodeArts Build job id (32 lower-case"),
                 "{raw:?}: {message}"
             );
             assert!(!message.contains('\n'), "{message:?}");
@@ -167,23 +164,18 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_id_names_its_source_and_shows_at_most_40_characters() {
-        let err = Id::parse("--codearts-project", IdKind::Project, &"x".repeat(500)).unwrap_err();
+    fn a_bad_id_is_shown_escaped_and_at_most_40_characters() {
+        let err = Id::parse(IdKind::Project, &"x".repeat(500)).unwrap_err();
         assert_eq!(
-            err.message(),
+            err,
             format!(
-                "--codearts-project: \"{}\"... is not a CodeArts project id (not the IAM \
-                 project id) (32 lower-case letters and digits, as in the CodeArts console URL)",
+                "\"{}\"... is not a CodeArts project id (not the IAM project id) (32 \
+                 lower-case letters and digits, as in the CodeArts console URL)",
                 "x".repeat(40)
             )
         );
-        let err = Id::parse("SERVICESTAGE_JOB_ID", IdKind::Job, "a\u{202e}b").unwrap_err();
-        assert!(
-            err.message()
-                .starts_with(r#"SERVICESTAGE_JOB_ID: "a\u{202e}b" is not"#),
-            "{}",
-            err.message()
-        );
+        let err = Id::parse(IdKind::Job, "a\u{202e}b").unwrap_err();
+        assert!(err.starts_with(r#""a\u{202e}b" is not"#), "{err}");
     }
 
     #[test]

@@ -17,12 +17,7 @@ fn parse(json: &str) -> Result<JobPage, String> {
 }
 
 fn project() -> Id {
-    Id::parse(
-        "--codearts-project",
-        IdKind::Project,
-        "fedcba9876543210fedcba9876543210",
-    )
-    .unwrap()
+    Id::parse(IdKind::Project, "fedcba9876543210fedcba9876543210").unwrap()
 }
 
 #[test]
