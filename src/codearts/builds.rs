@@ -22,14 +22,43 @@ const BUILD_LIST: Named = Named {
     expected: "what the API documents",
 };
 
-/// One build as CodeArts listed it, in the domain's terms.
+/// One build as CodeArts listed it, checked. Kept small: a look at a busy job holds
+/// thousands of them, and the domain's types are made from them when asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Its id is the build `number`: what the gate reports and asks `history-details` for.
-    pub build: Build,
-    /// What the list says beyond the build: commit, branch, start and end.
-    pub details: BuildDetails,
+    /// The build `number`: the build id the gate reports and asks `history-details` for.
     pub number: u64,
+    pub progress: Progress,
+    /// Milliseconds since the epoch; the end only for a finished build.
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    /// Lower-case hex.
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+}
+
+impl Record {
+    pub fn build(&self) -> Build {
+        Build {
+            id: self.number.to_string(),
+            progress: self.progress.clone(),
+        }
+    }
+
+    /// What the list says beyond the build: commit, branch, start and end.
+    pub fn details(&self) -> BuildDetails {
+        BuildDetails {
+            build_id: self.number.to_string(),
+            state: match self.progress {
+                Progress::Finished { state, .. } => Some(state),
+                Progress::Unfinished { .. } => None,
+            },
+            commit: self.commit.clone(),
+            branch: self.branch.clone(),
+            started_at: self.start_ms.map(utc),
+            ended_at: self.end_ms.map(utc),
+        }
+    }
 }
 
 /// One page of builds: the API's counts, and the builds in the order listed.
@@ -207,27 +236,18 @@ impl RawBuild<'_> {
                 seconds,
             },
         };
-        let build = Build {
-            id: number.to_string(),
-            progress,
-        };
         let start_ms = raw.start_time.value();
-        let end_ms = match (build.is_finished(), start_ms, millis) {
-            (true, Some(start), Some(took)) => start.checked_add(took),
+        let end_ms = match (&progress, start_ms, millis) {
+            (Progress::Finished { .. }, Some(start), Some(took)) => start.checked_add(took),
             _ => None,
         };
-        let details = BuildDetails {
-            build_id: build.id.clone(),
-            state: build.state(),
+        Ok(Record {
+            number,
+            progress,
+            start_ms,
+            end_ms,
             commit: commit(raw.commit_id.value(), raw.commit_info.value(), &place)?,
             branch: optional_text(raw.code_branch.value(), &place, "code_branch")?,
-            started_at: start_ms.map(utc),
-            ended_at: end_ms.map(utc),
-        };
-        Ok(Record {
-            build,
-            details,
-            number,
         })
     }
 }

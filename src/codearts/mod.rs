@@ -48,9 +48,9 @@ pub struct CodeArts<'c> {
     client: &'c Client<'c>,
     /// Where a job is looked up by name (`--codearts-project`).
     project: Option<Id>,
-    /// Every build the current look at the job returned, by id, as listed: older windows
-    /// list a build on their shared boundary again, and `details` answers from here.
-    listed: RefCell<HashMap<String, Record>>,
+    /// Every build the current look at the job returned, by number, as listed: older
+    /// windows list a build on their shared boundary again, and `details` answers from here.
+    listed: RefCell<HashMap<u64, Record>>,
 }
 
 impl<'c> CodeArts<'c> {
@@ -78,13 +78,13 @@ impl<'c> CodeArts<'c> {
         let mut listed = self.listed.borrow_mut();
         let mut new = Vec::new();
         for record in records {
-            match listed.entry(record.build.id.clone()) {
-                Entry::Vacant(slot) => new.push(slot.insert(record).build.clone()),
+            match listed.entry(record.number) {
+                Entry::Vacant(slot) => new.push(slot.insert(record).build()),
                 Entry::Occupied(known) if *known.get() == record => {}
                 Entry::Occupied(_) => {
                     return Err(Error::Response(format!(
                         "build {} is listed twice with different fields",
-                        record.build.id
+                        record.number
                     )));
                 }
             }
@@ -171,10 +171,11 @@ impl Backend for CodeArts<'_> {
         _log: &mut dyn FnMut(&str),
     ) -> Result<BuildDetails, Error> {
         let listed = self.listed.borrow();
-        let record = listed.get(&build.id).ok_or_else(|| {
+        let record = build.id.parse().ok().and_then(|number| listed.get(&number));
+        let record = record.ok_or_else(|| {
             Error::Response(format!("build {} is not in the build list read", build.id))
         })?;
-        Ok(record.details.clone())
+        Ok(record.details())
     }
 
     /// The first step of `history-details` in `error`; a build that never ran (403

@@ -37,8 +37,7 @@ pub fn read_window(
             window.end_time()
         ))
     };
-    let mut records: Vec<Record> = Vec::new();
-    let mut index_of: HashMap<u64, usize> = HashMap::new();
+    let mut seen = Listed::default();
     let mut total_record = 0;
     for page_index in 0..MAX_PAGES {
         let page = get(page_index)?;
@@ -49,30 +48,20 @@ pub fn read_window(
             )));
         }
         total_record = total_record.max(page.total_record);
-        let before = records.len();
-        for record in page.records {
-            match index_of.entry(record.number) {
-                Entry::Vacant(slot) => {
-                    slot.insert(records.len());
-                    records.push(record);
-                }
-                Entry::Occupied(first) if records[*first.get()] == record => {}
-                Entry::Occupied(_) => {
-                    return Err(problem(format!(
-                        "build {} is listed twice with different fields",
-                        record.number
-                    )));
-                }
-            }
-        }
-        let listed = records.len() as u64;
+        let before = seen.0.len();
+        seen.add(page.records).map_err(|number| {
+            problem(format!(
+                "build {number} is listed twice with different fields"
+            ))
+        })?;
+        let listed = seen.0.len() as u64;
         if listed > total_record {
             return Err(problem(format!(
                 "total_record is {total_record} but {listed} different builds were listed"
             )));
         }
         let last_page = u64::from(page_index) + 1 >= page.total_page;
-        if listed < total_record && records.len() > before && !last_page {
+        if listed < total_record && seen.0.len() > before && !last_page {
             continue;
         }
         if listed < total_record {
@@ -81,12 +70,34 @@ pub fn read_window(
                 listed,
             });
         }
+        let mut records = seen.0;
         records.sort_unstable_by_key(|record| Reverse(record.number));
         return Ok(WindowRead::Whole(records));
     }
     Err(problem(format!(
         "the API was still sending new builds after {MAX_PAGES} pages; gave up"
     )))
+}
+
+/// The builds of a window so far, each number once, in the order first listed.
+#[derive(Default)]
+struct Listed(Vec<Record>, HashMap<u64, usize>);
+
+impl Listed {
+    /// Adds `records`; a number listed again with other fields is an error naming it.
+    fn add(&mut self, records: Vec<Record>) -> Result<(), u64> {
+        for record in records {
+            match self.1.entry(record.number) {
+                Entry::Vacant(slot) => {
+                    slot.insert(self.0.len());
+                    self.0.push(record);
+                }
+                Entry::Occupied(first) if self.0[*first.get()] == record => {}
+                Entry::Occupied(_) => return Err(record.number),
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

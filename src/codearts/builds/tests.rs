@@ -45,7 +45,7 @@ fn reads_a_page_newest_first_with_the_documented_mapping() {
     let domain: Vec<(Build, BuildDetails)> = page
         .records
         .iter()
-        .map(|r| (r.build.clone(), r.details.clone()))
+        .map(|r| (r.build(), r.details()))
         .collect();
     let progress: Vec<(&str, &str, Option<u64>)> = domain
         .iter()
@@ -99,7 +99,7 @@ fn the_running_status_decides_whether_a_build_finished() {
             r#"{{"number":1,"state":"{state}","job_running_status":"{running}","cost_time":1000}}"#
         )]);
         let page = parse(&json).unwrap();
-        let build = &page.records[0].build;
+        let build = page.records[0].build();
         assert_eq!(
             build.state().map(|s| s.name()),
             expected,
@@ -147,7 +147,7 @@ fn durations_are_milliseconds_reported_in_whole_seconds() {
         )]);
         match (parse(&json), expected) {
             (Ok(page), Ok(seconds)) => {
-                assert_eq!(page.records[0].build.seconds(), Some(seconds), "{fields}")
+                assert_eq!(page.records[0].build().seconds(), Some(seconds), "{fields}")
             }
             (Err(err), Err(expected)) => assert!(err.contains(expected), "{fields}: {err}"),
             (got, expected) => panic!("{fields}: {got:?}, expected {expected:?}"),
@@ -265,11 +265,7 @@ fn commits_from_either_field_agree_in_any_case() {
     ];
     for (fields, expected) in cases {
         let page = parse(&answer(&[&finished(1, "SUCCESS", &fields)])).unwrap();
-        assert_eq!(
-            page.records[0].details.commit.as_deref(),
-            expected,
-            "{fields}"
-        );
+        assert_eq!(page.records[0].commit.as_deref(), expected, "{fields}");
     }
     let err = parse(&answer(&[&finished(
         1,
@@ -429,7 +425,7 @@ fn the_shipped_fixtures_are_builds_the_gate_reads() {
         let page = fixture_page(fixture);
         assert_eq!(page.records.len(), builds);
         let newest_first = page.records.iter().max_by_key(|r| r.number).unwrap();
-        let (build, details) = (&newest_first.build, &newest_first.details);
+        let (build, details) = (newest_first.build(), newest_first.details());
         assert_eq!(build.state_name(), newest);
         assert!(
             details.commit.is_some() && details.branch.is_some() && details.started_at.is_some()

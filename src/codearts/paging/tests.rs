@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Build, BuildDetails, State};
+use crate::model::{Progress, State};
 
 /// 2024-12-03 00:00:00 to 2025-01-02 00:00:00.
 const WINDOW: Window = Window {
@@ -8,15 +8,16 @@ const WINDOW: Window = Window {
 };
 
 fn record(number: u64) -> Record {
-    let build = Build::finished(number.to_string(), State::Successful, number);
     Record {
-        details: BuildDetails {
-            build_id: build.id.clone(),
-            state: build.state(),
-            ..BuildDetails::default()
-        },
-        build,
         number,
+        progress: Progress::Finished {
+            state: State::Successful,
+            seconds: number,
+        },
+        start_ms: None,
+        end_ms: None,
+        commit: None,
+        branch: None,
     }
 }
 
@@ -102,7 +103,7 @@ fn pages_that_stop_short_of_the_total_cut_the_window_short() {
 #[test]
 fn contradictions_are_response_errors_naming_the_window() {
     let mut changed = page(1, 2, 3, &[8, 7]);
-    changed.records[0].details.branch = Some("other".into());
+    changed.records[0].branch = Some("other".into());
     let cases = [
         (
             vec![page(1, 2, 3, &[9])],
