@@ -737,6 +737,51 @@ fn wait_polls_until_the_target_finishes_and_commit_reads_no_details() {
 }
 
 #[test]
+fn a_build_two_windows_list_is_kept_once_and_must_not_change() {
+    // Windows are asked for newest first, one request each here; a build that started on
+    // their shared boundary second is in both.
+    let serve = |second: Vec<Value>| {
+        Server::start(move |_, index| {
+            let builds = match index {
+                0 => vec![
+                    build(9, "SUCCESS", "Finished", ""),
+                    build(8, "SUCCESS", "Finished", ""),
+                ],
+                1 => second.clone(),
+                2 => vec![build(7, "FAILURE", "Finished", "")],
+                _ => vec![],
+            };
+            Reply::ok(builds_answer(&builds))
+        })
+    };
+    let history = ["--window", "3", "--min-success-rate", "50"];
+    let eight = || build(8, "SUCCESS", "Finished", "");
+    // The repeat and an older build; only the repeat: that window brings nothing new, and
+    // the next one is read.
+    for (second, requests) in [
+        (vec![eight(), build(7, "FAILURE", "Finished", "")], 2),
+        (vec![eight()], 3),
+    ] {
+        let server = serve(second);
+        let out = run(codearts(&server.url(), JOB_A, "api").args(history));
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        let report = out.json();
+        assert_eq!(
+            report["summary"],
+            json!({"total": 3, "finished": 3, "successful": 2, "window": 3})
+        );
+        assert_eq!(report["requests"], requests);
+    }
+    let server = serve(vec![build(8, "FAILURE", "Finished", "")]);
+    let out = run(codearts(&server.url(), JOB_A, "api").args(history));
+    assert_eq!(out.code, 3);
+    assert_message_contains(
+        &error_of(&out),
+        "build 8 is listed twice with different fields",
+    );
+}
+
+#[test]
 fn several_jobs_are_looked_up_in_the_project_and_judged_each_on_its_builds() {
     let server = Server::start(|request, _| {
         let path = request.path();
