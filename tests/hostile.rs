@@ -452,3 +452,86 @@ fn the_command_parsers_read_what_the_runners_read() {
         &check::azure_commands("##vso[task.setvariable variable=verdict;isoutput=true]pass")[0];
     assert_eq!(azure.properties.len(), 2);
 }
+
+/// Each invariant fails when its rule is broken: fabricated outputs of an honest case,
+/// then the same with one breach at a time.
+#[test]
+fn the_checks_catch_what_they_guard() {
+    use hostile::encode::base64;
+    use hostile::generator::{Annotations, CredKind, Output};
+    use hostile::lies::{Expect, Lie};
+    use hostile::server::Sent;
+
+    let mut case = (0..)
+        .map(generator::case)
+        .find(|c| c.lies.is_empty() && c.creds.kind == CredKind::Token && c.jobs.len() == 1)
+        .unwrap();
+    case.output = Output {
+        json: false,
+        annotations: Annotations::Github,
+        junit: false,
+        verbose: false,
+        utf8: true,
+    };
+    let token = case.creds.values[0].1.clone();
+    let truth = case.truth_verdict();
+    let honest = Outputs {
+        code: Some(case.rules.exit_code(&[truth])),
+        stdout: format!(
+            "servicestage-gate: {} for job x\n::notice title=state::ok\n",
+            truth.name().to_uppercase()
+        ),
+        ..Outputs::default()
+    };
+    let broken = |case: &Case, out: &Outputs, sent: &Sent| -> Vec<Invariant> {
+        check::check(case, out, sent)
+            .into_iter()
+            .map(|f| f.invariant)
+            .collect()
+    };
+    let sent = Sent::default();
+    assert_eq!(broken(&case, &honest, &sent), []);
+    let with = |line: &str| Outputs {
+        stdout: format!("{}{line}\n", honest.stdout),
+        ..honest.clone()
+    };
+    let breaches = [
+        (format!("target: build {token}"), Invariant::Leak),
+        (
+            format!("id {}", base64(token.as_bytes(), true)),
+            Invariant::Leak,
+        ),
+        ("::error::x".to_string(), Invariant::Command),
+        ("  ::add-mask::x".to_string(), Invariant::Command),
+        ("build a ##[group]x".to_string(), Invariant::Command),
+        (
+            "build a ##VSO[task.complete]x".to_string(),
+            Invariant::Command,
+        ),
+        ("build a\u{200b}b".to_string(), Invariant::Hidden),
+        ("build a\u{e000}b".to_string(), Invariant::Hidden),
+    ];
+    for (line, invariant) in breaches {
+        assert_eq!(broken(&case, &with(&line), &sent), [invariant], "{line:?}");
+    }
+    let leaked = Sent {
+        tokens: vec![format!("MII{token}")],
+        ..Sent::default()
+    };
+    assert_eq!(broken(&case, &honest, &leaked), [Invariant::Sent]);
+    case.lies.push(Lie {
+        class: LieClass::CountsBelow,
+        what: "counts below".into(),
+        expect: Expect::Error(Some("response")),
+        refusable: false,
+    });
+    let pass = Outputs {
+        code: Some(0),
+        stdout: "servicestage-gate: PASS for job x\n".into(),
+        ..Outputs::default()
+    };
+    assert_eq!(
+        broken(&case, &pass, &sent),
+        [Invariant::ForgedPass, Invariant::Contract]
+    );
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -32,9 +32,8 @@ struct Shared {
     /// Page-1 requests per job id so far: the poll a request belongs to.
     polls: Mutex<HashMap<String, usize>>,
     sent: Mutex<Sent>,
-    /// IAM logins so far, and a signal for each.
+    /// IAM logins so far.
     logins: Mutex<usize>,
-    logged_in: Condvar,
 }
 
 /// One request, as the answer needs it.
@@ -66,7 +65,6 @@ impl Server {
             polls: Mutex::new(HashMap::new()),
             sent: Mutex::new(Sent::default()),
             logins: Mutex::new(0),
-            logged_in: Condvar::new(),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let (accepting, stopped) = (shared.clone(), stop.clone());
@@ -276,7 +274,6 @@ fn iam(shared: &Shared) -> Reply {
     let served = &shared.served;
     let mut logins = shared.logins.lock().unwrap();
     *logins += 1;
-    shared.logged_in.notify_all();
     let token = match (&served.renewal, *logins) {
         (Some(renewal), 2..) => Some(&renewal.token),
         _ => served.iam_token.as_ref(),
@@ -434,18 +431,18 @@ fn build(shared: &Shared, id: &str, phases: bool) -> Reply {
 }
 
 /// The echoes that depend on the request: the signature where the marker is, the
-/// credentials written as JSON escapes (in a body), and the renewed token, sent once it exists (an
-/// answer the renewal overtakes).
+/// credentials written as JSON escapes (in a body), and the renewed token, in an answer
+/// the renewal overtakes.
 fn finish(text: &str, signature: Option<&str>, shared: &Shared, body: bool) -> String {
     let served = &shared.served;
     let mut text = text.to_string();
     if let (Some(renewal), true) = (&served.renewal, text.contains(RENEWAL_MARKER)) {
-        let logins = shared.logins.lock().unwrap();
-        let _ = shared
-            .logged_in
-            .wait_timeout_while(logins, Duration::from_secs(5), |n| *n < 2);
-        // Time for the gate to take the new token in before this answer reaches it.
-        thread::sleep(Duration::from_millis(300));
+        // Held back until the gate sends the renewed token: then it holds it for sure.
+        let started = std::time::Instant::now();
+        let sent = || shared.sent.lock().unwrap().tokens.contains(&renewal.token);
+        while !sent() && started.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(10));
+        }
         text = text.replace(RENEWAL_MARKER, &renewal.token);
     }
     for raw in served.json_escaped.iter().filter(|_| body) {
