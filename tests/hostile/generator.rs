@@ -78,8 +78,9 @@ pub struct Shape {
     pub failed_target: bool,
     pub password: bool,
     pub small_cap: bool,
-    /// At least this many builds in job 0, beyond `cap` when `small_cap`.
+    /// At least this many builds in job 0.
     pub min_builds: usize,
+    /// Job 0's builds fill this many pages, and one build more.
     pub beyond_pages: usize,
 }
 
