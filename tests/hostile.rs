@@ -216,12 +216,14 @@ fn report(results: &[Ran]) -> usize {
         }
     }
     for (class, ran) in &by_class {
+        // The most telling: alone, a forged pass if any, then the fewest builds.
         let size = |r: &&&Ran| {
-            (
-                r.case.lies.len(),
-                r.case.truth.iter().map(Vec::len).sum::<usize>(),
-                r.case.seed,
-            )
+            let forged = r
+                .failures
+                .iter()
+                .any(|f| f.invariant == Invariant::ForgedPass);
+            let builds: usize = r.case.truth.iter().map(Vec::len).sum();
+            (r.case.lies.len(), !forged, builds, r.case.seed)
         };
         if let Some(ran) = ran
             .iter()
@@ -397,16 +399,22 @@ fn key_line(out: &Outputs) -> String {
             json["error"]
         ));
     }
-    let first = |s: &str| {
-        s.lines()
-            .find(|l| !l.trim().is_empty())
+    // The verdict line, and the error line (not progress or a request log).
+    let telling = |text: &str| {
+        let lines = || text.lines().filter(|l| !l.trim().is_empty());
+        let is_log = |l: &str| l.contains(": request ") || l.contains(": waiting for ");
+        lines()
+            .find(|l| {
+                (l.starts_with("servicestage-gate: ") || l.starts_with("overall: ")) && !is_log(l)
+            })
+            .or_else(|| lines().next())
             .unwrap_or("")
             .to_string()
     };
     cut(&format!(
         "stdout {:?} stderr {:?}",
-        first(&out.stdout),
-        first(&out.stderr)
+        telling(&out.stdout),
+        telling(&out.stderr)
     ))
 }
 
