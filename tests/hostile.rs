@@ -9,6 +9,10 @@
 //! `HOSTILE_THREADS` the parallelism; `HOSTILE_STRICT=1` makes `KNOWN_OPEN` fatal too;
 //! `HOSTILE_SHOW=1` prints every case with the gate's stdout and stderr.
 //! `bench/hostile.sh` runs thousands.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test: files, sockets, sleeps and the clock"
+)]
 
 #[path = "hostile/mod.rs"]
 mod hostile;
