@@ -1,17 +1,11 @@
 //! The binary against a scripted ServiceStage on 127.0.0.1: verdicts, every fault kind,
 //! retries, paging over one connection, waiting, encoding and secrecy.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{
+use crate::common::{
     Reply, Run, Server, TOKEN, assert_message_contains, borrowed, gate, gate_for, page_json, run,
     successful,
 };

@@ -1,18 +1,12 @@
 //! Several jobs in one gate (`--job`), advisory rules, and the history picture (issue 15),
 //! end to end through the binary against a loopback ServiceStage.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::fs;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Recorded, Reply, Server, TOKEN, gate, judge, page_json, run};
+use crate::common::{self, Recorded, Reply, Server, TOKEN, gate, judge, page_json, run};
 use serde_json::Value;
 
 /// The builds of each job, newest first: `api` passes, `web` failed, `worker` is still

@@ -1,18 +1,12 @@
 //! Issue 14 against a scripted ServiceStage on 127.0.0.1: the job looked up by name, the
 //! build of a commit, why a build failed, throttling, and what each run cost in requests.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Recorded, Reply, Run, Server, TOKEN, gate, run};
+use crate::common::{Recorded, Reply, Run, Server, TOKEN, fake_server, gate, run};
 use serde_json::{Value, json};
 
 const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
@@ -710,17 +704,8 @@ fn apig_0308_is_not_retried_past_retries_or_the_wait_deadline() {
 
 #[test]
 fn job_name_commit_and_wait_work_against_the_fake_server_example() {
-    let gate_binary = std::path::Path::new(env!("CARGO_BIN_EXE_servicestage-gate"));
-    let fake = gate_binary
-        .with_file_name("examples")
-        .join("fake-servicestage");
-    if !fake.exists() {
-        // Built by `cargo test` (examples are built with the tests), not by `--test lookup`.
-        eprintln!("skipped: {} is not built", fake.display());
-        return;
-    }
     let fixture = env!("CARGO_MANIFEST_DIR").to_string() + "/examples/commits.json";
-    let mut child = Command::new(&fake)
+    let mut child = Command::new(fake_server())
         .args(["--port", "0", "--fixture", &fixture])
         .stdout(std::process::Stdio::piped())
         .spawn()

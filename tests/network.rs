@@ -1,17 +1,11 @@
 //! Corporate networks and interruptions: a custom CA (and SSL_CERT_FILE) against a TLS
 //! server on 127.0.0.1, proxies from the environment, and SIGINT/SIGTERM.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     ConnectProxy, Reply, Run, Server, TOKEN, TlsServer, assert_message_contains, fixture, gate_for,
     page_json, run,
 };
