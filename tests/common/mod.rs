@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -69,7 +69,6 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    pub elapsed: Duration,
 }
 
 impl Run {
@@ -104,7 +103,6 @@ impl Run {
 }
 
 pub fn run(command: &mut Command) -> Run {
-    let started = Instant::now();
     let output = command.output().expect("the gate runs");
     Run {
         code: output
@@ -113,13 +111,11 @@ pub fn run(command: &mut Command) -> Run {
             .expect("the gate exits with a code, not a signal"),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
-        elapsed: started.elapsed(),
     }
 }
 
 /// Runs with `stdin` as standard input.
 pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
-    let started = Instant::now();
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -132,7 +128,6 @@ pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
         code: output.status.code().unwrap(),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
-        elapsed: started.elapsed(),
     }
 }
 
@@ -201,7 +196,6 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body, as long as its Content-Length said (capped at 1 MiB).
     pub body: Vec<u8>,
-    pub at: Instant,
 }
 
 impl Recorded {
@@ -371,7 +365,6 @@ fn serve(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
             target,
             headers,
             body,
-            at: Instant::now(),
         };
         let index = {
             let mut all = recorded.lock().unwrap();
