@@ -1,22 +1,15 @@
 //! The GitHub Action: action.yml's inputs against the CLI's flags, the composite steps run
 //! locally with a simulated runner, and where the shipped workflows put expressions.
 //! tests/install.rs tests the install script, tests/ci_examples.rs the examples.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
-mod release;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Reply, Server, gate, run};
-use release::{fake_cargo, scratch};
+use crate::common::{self, Reply, Server, gate, run};
+use crate::release::{fake_cargo, scratch};
 use servicestage_gate::cli::{Fallback, OPTIONS, Opt};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -452,7 +445,7 @@ fn readme_shows_each_ci_example_verbatim() {
         assert_eq!(
             readme[body..end].trim_end(),
             text.trim_end(),
-            "README.md does not show examples/ci/{name} as it is: run UPDATE_SNAPSHOTS=1 cargo test --test action"
+            "README.md does not show examples/ci/{name} as it is: run UPDATE_SNAPSHOTS=1 cargo test --test integration action::"
         );
     }
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

@@ -327,3 +327,53 @@ fn a_saved_response_with_a_conflict_is_refused() {
         Error::Response("list[1]: build a is listed twice with different fields".into())
     );
 }
+
+#[test]
+fn waiting_for_a_commit_polls_every_interval_until_its_build_finishes() {
+    let old = Build::finished("old", State::Successful, 1);
+    let backend = Fake {
+        looks: vec![
+            vec![old.clone()],
+            vec![Build::unfinished("new", "Queuing"), old.clone()],
+            vec![Build::finished("new", State::Successful, 1), old],
+        ],
+        details: vec![
+            details("old", None, "0000000aaa"),
+            details("new", None, SHA),
+        ],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(&SHA[..7]).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, sleeps, _) = run(&backend, &rules, 60, &job_ref(Some("j"), "web"));
+    assert_eq!(history.unwrap().commit_match.as_deref(), Some("new"));
+    assert_eq!(sleeps, [Duration::from_secs(15); 2]);
+    assert_eq!(backend.looked.get(), 3);
+}
+
+#[test]
+fn waiting_for_a_commit_never_built_ends_at_the_deadline() {
+    let backend = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        details: vec![details("b1", Some(State::Successful), "0000000aaa")],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(&SHA[..7]).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, sleeps, _) = run(&backend, &rules, 40, &job_ref(Some("j"), "web"));
+    assert_eq!(history.unwrap().commit_match, None);
+    let s = Duration::from_secs;
+    assert_eq!(sleeps, [s(15), s(15), s(10)]);
+    // Polled three times; the details of a finished build that names a commit, once.
+    assert_eq!(backend.looked.get(), 3);
+    let reads = backend
+        .asked()
+        .iter()
+        .filter(|a| *a == "details b1")
+        .count();
+    assert_eq!(reads, 1, "{:?}", backend.asked());
+}
