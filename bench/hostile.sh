@@ -12,4 +12,4 @@ export HOSTILE_CASES="${HOSTILE_CASES:-5000}"
 export HOSTILE_SEED="${HOSTILE_SEED:-$(( (RANDOM << 15 | RANDOM) * 1000 ))}"
 export HOSTILE_THREADS="${HOSTILE_THREADS:-$(( $(nproc) * 4 ))}"
 echo "hostile: HOSTILE_SEED=$HOSTILE_SEED HOSTILE_CASES=$HOSTILE_CASES HOSTILE_THREADS=$HOSTILE_THREADS"
-cargo test --quiet --locked --test hostile hostile_sessions -- --nocapture
+cargo test --quiet --locked --test integration hostile::hostile_sessions -- --nocapture

@@ -17,6 +17,7 @@ mod ci_examples;
 mod cli;
 mod docs;
 mod files;
+mod hostile;
 mod iam;
 mod install;
 mod jobs;
