@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the generated hostile server (tests/hostile.rs, issue 19 item 16) over many more
+# Runs the generated hostile server (tests/hostile/, issue 19 item 16) over many more
 # seeds than `cargo test` does: HOSTILE_CASES (default 5000) cases from HOSTILE_SEED
 # (default: a new one each run, printed, so a failure can be rerun). Prints the table by
 # lie class and every failing case; exits non-zero when a case outside KNOWN_OPEN fails.
