@@ -29,3 +29,23 @@ mod redteam;
 mod signed;
 mod signing_vectors;
 mod snapshots;
+
+/// With `autotests = false`, a test file without its `mod` line above would never be
+/// compiled or run: every `tests/*.rs` must be one of this binary's modules.
+#[test]
+fn every_test_file_is_a_module_of_this_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let declared = std::fs::read_to_string(root.join("tests.rs")).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let is_test_file = path.extension().is_some_and(|e| e == "rs") && name != "tests";
+        let is_test_folder = path.join("mod.rs").is_file();
+        if is_test_file || is_test_folder {
+            assert!(
+                declared.contains(&format!("mod {name};\n")),
+                "tests/{name} is not declared in tests/tests.rs: add `mod {name};`"
+            );
+        }
+    }
+}
