@@ -419,8 +419,14 @@ fn words_after(text: &str, prefix: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Other tools' flags the docs use: cargo, podman, a Containerfile's COPY.
+/// Other tools' flags the docs use: cargo, podman, a Containerfile's COPY, curl and tar in
+/// the CI examples' install lines.
 const OTHER_TOOLS: &[&str] = &[
+    "proto",
+    "tlsv1",
+    "max-time",
+    "max-filesize",
+    "no-same-owner",
     "release",
     "locked",
     "bins",
