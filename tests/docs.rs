@@ -427,6 +427,7 @@ const OTHER_TOOLS: &[&str] = &[
     "max-time",
     "max-filesize",
     "no-same-owner",
+    "repo",
     "release",
     "locked",
     "bins",
