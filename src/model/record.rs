@@ -196,12 +196,6 @@ struct Known<T> {
     source: Source,
 }
 
-/// Whether `new` contradicts `known`: text a build is born with (its commit, branch,
-/// start time) never changes. An answer without it says nothing about it.
-fn text_contradicts(known: Option<&str>, new: Option<&str>) -> bool {
-    matches!((known, new), (Some(known), Some(new)) if known != new)
-}
-
 /// Which build, if any, left the list: the first of `order` (every build listed before,
 /// newest first) that `listed` lacks while a build below it is listed; with that build.
 fn vanished<'a>(order: &'a [Listed], listed: &HashSet<&str>) -> Option<(&'a Listed, &'a str)> {
@@ -280,21 +274,23 @@ impl JobFacts {
             ("branch", &mut described.branch, &details.branch),
             ("start time", &mut described.started_at, &details.started_at),
         ];
+        // Text a build is born with never changes; an answer without it says nothing.
         for (what, known, new) in fields {
-            match (known.as_ref(), new) {
-                (Some(was), Some(now)) if text_contradicts(Some(&was.value), Some(now)) => {
+            let Some(now) = new else { continue };
+            match known {
+                Some(was) if was.value != *now => {
                     return Err(format!(
                         "build {id} has {what} {} in {} but {now} in {source}",
                         was.value, was.source
                     ));
                 }
-                (None, Some(now)) => {
+                Some(_) => {}
+                None => {
                     *known = Some(Known {
                         value: now.clone(),
                         source,
                     })
                 }
-                _ => {}
             }
         }
         let value = |known: &Option<Known<String>>| known.as_ref().map(|k| k.value.clone());

@@ -119,24 +119,6 @@ fn a_contradiction_shows_durations_only_when_they_are_the_difference() {
     }
 }
 
-#[test]
-fn text_a_build_is_born_with_never_changes() {
-    let cases = [
-        (Some("abc"), Some("abc"), false),
-        (Some("abc"), Some("abd"), true),
-        (Some("abc"), None, false),
-        (None, Some("abc"), false),
-        (None, None, false),
-    ];
-    for (known, new, contradicts) in cases {
-        assert_eq!(
-            text_contradicts(known, new),
-            contradicts,
-            "{known:?} {new:?}"
-        );
-    }
-}
-
 fn order(ids: &[&str]) -> Vec<Listed> {
     ids.iter()
         .map(|id| Listed {
@@ -286,6 +268,8 @@ enum Told<'a> {
     Listed(&'a str, &'a str, u32),
     /// Details of build `.1` of job `.0`: state, commit, at poll `.4`.
     Details(&'a str, &'a str, Option<&'a str>, Option<&'a str>, u32),
+    /// Details of build `.1` of job `.0` with only a branch and a start time, at poll `.4`.
+    Born(&'a str, &'a str, Option<&'a str>, Option<&'a str>, u32),
 }
 
 fn parse_builds(spec: &str) -> Vec<Build> {
@@ -331,6 +315,15 @@ fn tell(told: &[Told], ids: BuildIds) -> Result<(), String> {
                 build_id: build.into(),
                 state: state.map(str::to_string),
                 commit: commit.map(str::to_string),
+                ..BuildDetails::default()
+            };
+            facts(id)?.details(&details, poll).map(drop)
+        }
+        Told::Born(id, build, branch, started_at, poll) => {
+            let details = BuildDetails {
+                build_id: build.into(),
+                branch: branch.map(str::to_string),
+                started_at: started_at.map(str::to_string),
                 ..BuildDetails::default()
             };
             facts(id)?.details(&details, poll).map(drop)
@@ -429,6 +422,35 @@ fn answers_that_agree_are_recorded_and_a_contradiction_names_both() {
                 Details("j", "b1", None, Some("abd"), 2),
             ],
             Err("response: build b1 has commit abc in its details but abd in its details (poll 2)"),
+        ),
+        (
+            "a commit learnt, then said again, then left out",
+            vec![
+                Details("j", "b1", None, None, 1),
+                Details("j", "b1", None, Some("abc"), 2),
+                Details("j", "b1", None, Some("abc"), 3),
+                Details("j", "b1", None, None, 4),
+            ],
+            Ok(()),
+        ),
+        (
+            "a branch that changes",
+            vec![
+                Born("j", "b1", Some("main"), None, 1),
+                Born("j", "b1", None, Some("12:00"), 2),
+                Born("j", "b1", Some("hotfix"), None, 3),
+            ],
+            Err(
+                "response: build b1 has branch main in its details but hotfix in its details (poll 3)",
+            ),
+        ),
+        (
+            "a start time that changes",
+            vec![
+                Born("j", "b1", None, Some("12:00"), 1),
+                Born("j", "b1", None, Some("12:01"), 1),
+            ],
+            Err("response: build b1 has start time 12:00 in its details but 12:01 in its details"),
         ),
         (
             "the newest build gone while an older one is listed",
