@@ -408,6 +408,17 @@ fn answers_that_agree_are_recorded_and_a_contradiction_names_both() {
             ),
         ),
         (
+            "the answer that first said it finished stays the source",
+            vec![
+                Page("j", "b1:S", 1, 1),
+                Details("j", "b1", Some("Successful"), None, 1),
+                Page("j", "b1:F", 2, 1),
+            ],
+            Err(
+                "response: build b1 is Successful in the build list (page 1) but Failed in the build list (poll 2, page 1)",
+            ),
+        ),
+        (
             "details without a state say nothing of it",
             vec![
                 Page("j", "b1:S", 1, 1),
