@@ -278,6 +278,8 @@ fn paged_results_equal_the_single_page_result() {
                 })
             },
             &config,
+            1,
+            &mut |_, _| Ok(()),
         )
         .unwrap();
         let whole = evaluate(&list, &config);

@@ -25,6 +25,7 @@ mod lookup;
 mod network;
 mod outcome;
 mod properties;
+mod record;
 mod redteam;
 mod signed;
 mod signing_vectors;

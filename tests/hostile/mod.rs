@@ -43,66 +43,12 @@ use run::Outputs;
 /// class when its cases pass.
 const KNOWN_OPEN: &[(LieClass, &str)] = &[
     (
-        LieClass::PollNewestVanishes,
-        "item 1: the awaited or newest build leaves the list between polls",
-    ),
-    (
-        LieClass::PollCommitChanges,
-        "item 1: the awaited build's commit, branch or start time changes between polls",
-    ),
-    (
-        LieClass::PollStateChanges,
-        "record: a finished build's state or duration changes between polls",
-    ),
-    (
-        LieClass::PollUnfinishedAgain,
-        "record: a finished build is unfinished in a later poll",
-    ),
-    (LieClass::JobsShareId, "item 2: one job id for two names"),
-    (LieClass::JobsShareBuild, "item 2: one build id in two jobs"),
-    (
-        LieClass::DetailsStateDiffers,
-        "item 3: details whose state differs from the list's in any way",
-    ),
-    (
-        LieClass::CountsBelow,
-        "item 4: counts below what was received",
-    ),
-    (
-        LieClass::CountsAbove,
-        "item 5: a list cut short makes every rule inconclusive, state included",
-    ),
-    (
-        LieClass::OnlyTotalAbove,
-        "item 5: only total says more builds exist",
-    ),
-    (
-        LieClass::ListCutShort,
-        "item 5: a list cut short makes every rule inconclusive",
-    ),
-    (
-        LieClass::ShortFirstPage,
-        "item 5: a short first page is all there is",
-    ),
-    (
         LieClass::EchoRenewedToken,
         "item 6: a token renewed in another job's thread",
     ),
     (
         LieClass::IamTokenIsCredential,
         "item 7: an IAM token holding a configured credential",
-    ),
-    (
-        LieClass::JobIdNotSegment,
-        "item 11: a job id is one path segment",
-    ),
-    (
-        LieClass::HiddenFormat,
-        "item 12: Cf characters (U+061C, U+200B, tags, ...) raw or accepted",
-    ),
-    (
-        LieClass::HiddenPrivateUse,
-        "item 12: Co characters raw or accepted",
     ),
     (
         LieClass::EchoCaseChanged,
