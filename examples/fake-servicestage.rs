@@ -75,8 +75,9 @@ struct Args {
     /// serve HTTPS with tests/fixtures/server.pem (trust tests/fixtures/ca.pem)
     #[argh(switch)]
     tls: bool,
-    /// the job list: these comma-separated names, as jobs `id-NAME` sharing the builds
-    /// (for `--job`); instead of the fixture's `jobs` or the one job `j` / `n`
+    /// the job list: these comma-separated names, as jobs `id-NAME` serving the same builds,
+    /// each under build ids of its own (for `--job`); instead of the fixture's `jobs` or the
+    /// one job `j` / `n`
     #[argh(option)]
     jobs: Option<String>,
 }
@@ -430,7 +431,9 @@ fn route(server: &Server, request: &Incoming) -> Answer {
     let (status, body) = match (method, segments.as_slice()) {
         ("GET", ["_stats"]) => ("200 OK", server.stats.to_json()),
         ("GET", ["assembling", "v1", "jobs"]) => job_list(server, query),
-        ("GET", ["assembling", "v1", "jobs", _job_id, "builds"]) => build_list(server, query),
+        ("GET", ["assembling", "v1", "jobs", job_id, "builds"]) => {
+            build_list(server, job_id, query)
+        }
         ("GET", ["assembling", "v1", "builds", id]) => build_details(server, id, path),
         ("GET", ["assembling", "v1", "builds", id, "phases"]) => phases(server, id, path),
         _ => not_found(&format!("{method} {path}")),
@@ -482,30 +485,54 @@ fn job_list(server: &Server, query: &str) -> (&'static str, Value) {
     ("200 OK", paged(server, query, &matching))
 }
 
+/// Build `build`'s id in job `job_id`. Every job serves the fixture's builds: the first
+/// listed job (or one not listed) under their ids, the n-th under ids of its own
+/// (`BUILD_ID-n`), since a build id names one build of the service and the gate refuses
+/// one id in two jobs.
+fn id_in(server: &Server, job_id: &str, build: &Value) -> String {
+    let id = build["build_id"].as_str().unwrap_or_default();
+    let listed = server
+        .jobs
+        .iter()
+        .position(|job| job["job_id"].as_str() == Some(job_id));
+    match listed {
+        Some(n) if n > 0 => format!("{id}-{n}"),
+        _ => id.to_string(),
+    }
+}
+
 /// The build list, without the keys only the details carry (as the real list).
-fn build_list(server: &Server, query: &str) -> (&'static str, Value) {
+fn build_list(server: &Server, job_id: &str, query: &str) -> (&'static str, Value) {
     let detail_only = ["commit_id", "branch", "started_at", "ended_at", "phases"];
     let list: Vec<Value> = server
         .builds
         .iter()
         .map(|build| {
-            let mut build = build.clone();
-            if let Some(fields) = build.as_object_mut() {
+            let mut listed = build.clone();
+            if let Some(fields) = listed.as_object_mut() {
                 fields.retain(|key, _| !detail_only.contains(&key.as_str()));
             }
-            build
+            listed["build_id"] = json!(id_in(server, job_id, build));
+            listed
         })
         .collect();
     let body = paged(server, query, &list.iter().collect::<Vec<_>>());
     ("200 OK", body)
 }
 
-fn find<'a>(server: &'a Server, id: &str) -> Option<&'a Value> {
+/// The build whose id (in some job) is `id`, under that id.
+fn find(server: &Server, id: &str) -> Option<Value> {
     let id = String::from_utf8_lossy(&servicestage_gate::encoding::percent_decode(id)).into_owned();
-    server
-        .builds
-        .iter()
-        .find(|b| b["build_id"].as_str() == Some(id.as_str()))
+    let found = server.builds.iter().find(|build| {
+        let mut job_ids = server.jobs.iter().filter_map(|job| job["job_id"].as_str());
+        build["build_id"].as_str() == Some(id.as_str())
+            || job_ids.any(|job_id| id_in(server, job_id, build) == id)
+    });
+    found.map(|build| {
+        let mut build = build.clone();
+        build["build_id"] = json!(id);
+        build
+    })
 }
 
 fn build_details(server: &Server, id: &str, path: &str) -> (&'static str, Value) {

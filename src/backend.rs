@@ -7,6 +7,7 @@
 //! commit search are tested against a fake backend, with no server and no wall time.
 
 use crate::error::Error;
+use crate::model::record::BuildIds;
 use crate::model::{Build, BuildDetails, Job};
 
 /// Builds asked for per request; the server may send fewer.
@@ -63,4 +64,8 @@ pub trait Backend {
         build: &Build,
         log: &mut dyn FnMut(&str),
     ) -> Result<Option<String>, Error>;
+
+    /// What a build id names: one build of the service, or of its job. The run's record
+    /// holds a service-wide id listed for two jobs as a contradiction.
+    fn build_ids(&self) -> BuildIds;
 }

@@ -8,6 +8,7 @@ use crate::config::{Api, Config, JobRef, Source, Token};
 use crate::error::Error;
 use crate::fetch::{self, Fetched};
 use crate::http::{Deadline, Session, SystemClock};
+use crate::model::record::Record;
 use crate::outcome::{JobReport, LetThrough, Run};
 use crate::rules;
 
@@ -25,32 +26,43 @@ pub fn run(
     let let_through = LetThrough::of(config);
     let (api, jobs) = match &config.source {
         Source::Saved(path) => {
-            let report = judged(config, fetch::saved(&config.job, path.as_deref()));
+            let fetched = fetch::saved(&config.job, path.as_deref(), &config.rules);
+            let report = judged(config, fetched);
             return Run::single(report.job, report.outcome, report.requests, let_through);
         }
         Source::Api { api, jobs } => (api, jobs),
     };
     let session = Session::new(&api.credentials, on_secret);
     let deadline = Deadline::for_run(config.wait, api.timeout, api.retries, &SystemClock);
+    // One record of every answer, whichever job's thread hears it.
+    let record = Record::default();
     if jobs.is_empty() {
         let mut log = |line: &str| log(line);
-        let fetched = fetch::job_history(config, api, &config.job, &session, deadline, &mut log);
+        let fetched = fetch::job_history(
+            config,
+            api,
+            &config.job,
+            &session,
+            deadline,
+            &record,
+            &mut log,
+        );
         let report = judged(config, fetched);
         return Run::single(report.job, report.outcome, report.requests, let_through);
     }
     Run {
-        jobs: in_parallel(config, jobs, (api, &session, &deadline), log),
+        jobs: in_parallel(config, jobs, (api, &session, &deadline, &record), log),
         several: true,
         let_through,
     }
 }
 
-/// Every job of `--job`, on at most [`MAX_PARALLEL`] threads sharing one session and one
-/// deadline; the reports in the order the jobs were given.
+/// Every job of `--job`, on at most [`MAX_PARALLEL`] threads sharing one session, one
+/// deadline and one record; the reports in the order the jobs were given.
 fn in_parallel(
     config: &Config,
     jobs: &[JobRef],
-    shared: (&Api, &Session, &Deadline),
+    shared: (&Api, &Session, &Deadline, &Record),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<JobReport> {
     let next = AtomicUsize::new(0);
@@ -88,12 +100,12 @@ fn judged(config: &Config, fetched: Fetched) -> JobReport {
 }
 
 /// One worker: takes the next job not yet taken until none is left. Every worker shares
-/// the run's session (one login) and deadline.
+/// the run's session (one login), deadline and record.
 fn work(
     config: &Config,
     jobs: &[JobRef],
     next: &AtomicUsize,
-    (api, session, deadline): (&Api, &Session, &Deadline),
+    (api, session, deadline, record): (&Api, &Session, &Deadline, &Record),
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<(usize, JobReport)> {
     let mut done = Vec::new();
@@ -104,8 +116,15 @@ fn work(
         };
         let name = job.name.clone().unwrap_or_default();
         let mut prefixed = |line: &str| log(&format!("{name}: {line}"));
-        let fetched =
-            fetch::job_history(config, api, job, session, deadline.clone(), &mut prefixed);
+        let fetched = fetch::job_history(
+            config,
+            api,
+            job,
+            session,
+            deadline.clone(),
+            record,
+            &mut prefixed,
+        );
         done.push((index, judged(config, fetched)));
     }
 }

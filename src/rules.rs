@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub use crate::model::History;
+use crate::model::record::Tally;
 use crate::model::{Build, CommitPrefix, Explanation, FailedPhase, Finished, State};
 use crate::select::{self, Reason, Targeting};
 
@@ -31,14 +32,13 @@ pub struct Rule {
     judge: fn(&Facts) -> Option<(Verdict, String)>,
 }
 
-/// What a rule needs before it is judged; without it the rule is inconclusive, saying why.
+/// What a rule needs before it is judged, beyond a list not cut short (which every rule
+/// needs); without it the rule is inconclusive, saying why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Needs {
-    /// Nothing: the rule judges the target and says itself why it cannot.
+    /// Nothing: the rule judges the target or the window and says itself why it cannot.
     Nothing,
-    /// A list the API's own counts do not contradict or call short.
-    TrustedList,
-    /// That, and at least `--min-builds` finished builds in the window: the history rules.
+    /// At least `--min-builds` finished builds in the window: the history rules.
     FullWindow,
 }
 
@@ -61,7 +61,7 @@ pub const RULES: [Rule; 6] = [
     Rule {
         name: MIN_BUILDS,
         flag: "min-builds",
-        needs: Needs::TrustedList,
+        needs: Needs::Nothing,
         enabled: RuleConfig::has_history_rules,
         judge: |f| Some(min_builds(f.window.len(), f.config.min_builds)),
     },
@@ -249,67 +249,14 @@ pub fn awaited(history: &History, config: &RuleConfig) -> Option<String> {
     )
 }
 
-/// The builds received, counted the way the API counts them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Received {
-    total: u64,
-    finished: u64,
-    successful: u64,
-}
-
-impl Received {
-    fn count(builds: &[Build]) -> Received {
-        let finished = builds.iter().filter(|b| b.is_finished()).count();
-        let successful = builds
-            .iter()
-            .filter(|b| b.state() == Some(State::Successful))
-            .count();
-        Received {
-            total: builds.len() as u64,
-            finished: finished as u64,
-            successful: successful as u64,
-        }
-    }
-}
-
-/// Why the received builds cannot stand for the job's history, by the API's own counts:
-/// they contradict what was received, or the window is short while the API says more
-/// finished builds exist (a list cut short, a server repeating page 1). Counts larger
-/// than a full window are normal: only the newest builds are ever fetched.
-fn distrust(history: &History, received: Received, window: usize, size: usize) -> Option<String> {
-    let counts = [
-        ("builds", history.total, received.total),
-        ("finished builds", history.finished, received.finished),
-        ("Successful builds", history.successful, received.successful),
-    ];
-    for (what, claimed, got) in counts {
-        if let Some(claimed) = claimed.filter(|&c| c < got) {
-            return Some(format!(
-                "the API counts {claimed} {what} but listed {got}: its counts contradict its list"
-            ));
-        }
-    }
-    let (claimed, got, what) = match (history.finished, history.total) {
-        (Some(finished), _) => (finished, received.finished, "finished builds"),
-        (None, Some(total)) => (total, received.total, "builds"),
-        (None, None) => return None,
-    };
-    (window < size && claimed > got).then(|| {
-        format!(
-            "the API counts {claimed} {what} but only {got} were received, \
-             so the window holds {window} of {size}: the list was cut short"
-        )
-    })
-}
-
 /// What every judge sees.
 struct Facts<'a> {
     config: &'a RuleConfig,
     target: Result<Finished<'a>, &'a Reason>,
     window: &'a [Finished<'a>],
     failed_phase: Option<&'a FailedPhase>,
-    /// Why the list cannot stand for the job's history, by the API's own counts.
-    untrusted: Option<String>,
+    /// Why the list cannot stand for the job's history: it was cut short.
+    cut_short: Option<&'a str>,
 }
 
 impl Facts<'_> {
@@ -325,10 +272,12 @@ impl Facts<'_> {
                 )
             })
         };
+        if let Some(why) = self.cut_short {
+            return Some(why.to_string());
+        }
         match needs {
             Needs::Nothing => None,
-            Needs::TrustedList => self.untrusted.clone(),
-            Needs::FullWindow => self.untrusted.clone().or_else(too_few),
+            Needs::FullWindow => too_few(),
         }
     }
 }
@@ -352,26 +301,33 @@ impl Rule {
     }
 }
 
-/// Judges the history: picks the target and window, runs every enabled rule.
+/// Judges the history: picks the target and window, runs every enabled rule. A list cut
+/// short makes every rule inconclusive, and the verdict at best inconclusive whatever
+/// `--advisory` leaves out: advisory rules never turn a list the gate cannot trust into
+/// a pass.
 pub fn evaluate(history: &History, config: &RuleConfig) -> Evaluation {
     let builds = &history.builds;
     let targeting = config.targeting();
     let index = target(history, config);
     let target = select::finished_target(builds, index, targeting);
     let window = select::window(builds, index, config.window);
-    let received = Received::count(builds);
+    let received = Tally::of(builds);
     let facts = Facts {
         config,
         target: target.as_ref().copied(),
         window: &window,
         failed_phase: history.explanation.failed_phase.as_ref(),
-        untrusted: distrust(history, received, window.len(), config.window),
+        cut_short: history.cut_short.as_deref(),
     };
     let rules: Vec<RuleResult> = RULES.iter().filter_map(|r| r.result(&facts)).collect();
+    let verdict = match history.cut_short {
+        Some(_) => overall(&rules).max(Verdict::Inconclusive),
+        None => overall(&rules),
+    };
     Evaluation {
         target: index.map(|i| builds[i].clone()),
         explanation: history.explanation.clone(),
-        verdict: overall(&rules),
+        verdict,
         rules,
         summary: Summary {
             total: history.total.unwrap_or(received.total),

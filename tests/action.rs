@@ -1,22 +1,15 @@
 //! The GitHub Action: action.yml's inputs against the CLI's flags, the composite steps run
 //! locally with a simulated runner, and where the shipped workflows put expressions.
 //! tests/install.rs tests the install script, tests/ci_examples.rs the examples.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
-mod release;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Reply, Server, gate, run};
-use release::{fake_cargo, scratch};
+use crate::common::{self, Reply, Server, gate, run};
+use crate::release::{fake_cargo, scratch};
 use servicestage_gate::cli::{Fallback, OPTIONS, Opt};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -425,39 +418,93 @@ fn empty_inputs_leave_job_variables_alone() {
     );
 }
 
-/// The README shows each file of examples/ci/ verbatim, in the fenced block after its
+/// The fenced block after `marker` in `page`: its body's byte range.
+fn block_after(page: &str, marker: &str, path: &Path) -> std::ops::Range<usize> {
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("{} lacks {marker}", path.display()));
+    let fence = at + marker.len();
+    let body = fence + page[fence..].find('\n').unwrap() + 1;
+    body..body + page[body..].find("\n```\n").unwrap() + 1
+}
+
+/// docs/ci.md shows each file of examples/ci/ whole, in the fenced block after its
 /// `<!-- examples/ci/NAME -->` marker; `UPDATE_SNAPSHOTS=1` copies the files in.
 #[test]
-fn readme_shows_each_ci_example_verbatim() {
-    let path = Path::new(ROOT).join("README.md");
-    let mut readme = fs::read_to_string(&path).unwrap();
-    for name in [
-        "github-workflow.yml",
-        "gitlab-ci.yml",
-        "Jenkinsfile",
-        "azure-pipelines.yml",
-    ] {
-        let text = fs::read_to_string(Path::new(ROOT).join("examples/ci").join(name)).unwrap();
-        let marker = format!("<!-- examples/ci/{name} -->\n");
-        let at = readme
-            .find(&marker)
-            .unwrap_or_else(|| panic!("README.md lacks {marker}"));
-        let fence = at + marker.len();
-        let body = fence + readme[fence..].find('\n').unwrap() + 1;
-        let end = body + readme[body..].find("\n```\n").unwrap() + 1;
+fn docs_show_each_ci_example_verbatim() {
+    let path = Path::new(ROOT).join("docs/ci.md");
+    let mut page = fs::read_to_string(&path).unwrap();
+    let mut names: Vec<String> = fs::read_dir(Path::new(ROOT).join("examples/ci"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let text = fs::read_to_string(Path::new(ROOT).join("examples/ci").join(&name)).unwrap();
+        let body = block_after(&page, &format!("<!-- examples/ci/{name} -->\n"), &path);
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-            readme.replace_range(body..end, &format!("{}\n", text.trim_end()));
+            page.replace_range(body, &format!("{}\n", text.trim_end()));
             continue;
         }
         assert_eq!(
-            readme[body..end].trim_end(),
+            page[body].trim_end(),
             text.trim_end(),
-            "README.md does not show examples/ci/{name} as it is: run UPDATE_SNAPSHOTS=1 cargo test --test action"
+            "docs/ci.md does not show examples/ci/{name} as it is: run UPDATE_SNAPSHOTS=1 cargo test --test integration action::"
         );
     }
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        fs::write(&path, readme).unwrap();
+        fs::write(&path, page).unwrap();
     }
+}
+
+/// Whether `excerpt`'s lines are consecutive lines of `file`, all shifted right by the
+/// same indentation (an excerpt is shown dedented).
+fn is_excerpt_of(excerpt: &str, file: &str) -> bool {
+    let wanted: Vec<&str> = excerpt.lines().collect();
+    let lines: Vec<&str> = file.lines().collect();
+    let Some(first) = wanted.first() else {
+        return false;
+    };
+    (0..lines.len()).any(|start| {
+        let Some(indent) = lines[start].strip_suffix(first) else {
+            return false;
+        };
+        indent.chars().all(|c| c == ' ')
+            && lines.len() - start >= wanted.len()
+            && wanted.iter().zip(&lines[start..]).all(|(want, line)| {
+                want.is_empty() && line.trim().is_empty() || *line == format!("{indent}{want}")
+            })
+    })
+}
+
+/// The README shows the gate step of each CI as a cut from its file under examples/ci/,
+/// after an `<!-- examples/ci/NAME: excerpt -->` marker: lines of the tested file, dedented.
+#[test]
+fn readme_shows_an_excerpt_of_each_ci_example() {
+    let path = Path::new(ROOT).join("README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    for name in [
+        "github-workflow.yml",
+        "gitlab-ci.yml",
+        "azure-pipelines.yml",
+        "Jenkinsfile",
+    ] {
+        let text = fs::read_to_string(Path::new(ROOT).join("examples/ci").join(name)).unwrap();
+        let body = block_after(
+            &readme,
+            &format!("<!-- examples/ci/{name}: excerpt -->\n"),
+            &path,
+        );
+        let excerpt = &readme[body];
+        assert!(excerpt.lines().count() >= 5, "{name}: {excerpt}");
+        assert!(
+            is_excerpt_of(excerpt, &text),
+            "README.md's excerpt of examples/ci/{name} is not lines of that file:\n{excerpt}"
+        );
+    }
+    assert!(is_excerpt_of("b:\n  c", "a:\n  b:\n    c\n"));
+    assert!(!is_excerpt_of("b:\n  d", "a:\n  b:\n    c\n"));
+    assert!(!is_excerpt_of("b:\nc", "a:\n  b:\n    c\n"));
 }
 
 /// Issue 12's "done when": a job with `permissions: id-token: write` (the runner then sets

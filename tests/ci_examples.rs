@@ -1,22 +1,15 @@
 //! The CI examples under examples/ci/: they name real flags and variables, never let a failing
 //! or misconfigured gate through, pin the release they install, and their install and gate
 //! lines run as written against a loopback HTTPS release server and a fake ServiceStage.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
-mod release;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Reply, Server, gate, page_json, run};
-use release::{GATE, ROOT, TlsFiles, gate_archive, mode, scratch, sha256_hex, test_ca};
+use crate::common::{Reply, Server, gate, page_json, run};
+use crate::release::{GATE, ROOT, TlsFiles, gate_archive, mode, scratch, sha256_hex, test_ca};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const EXAMPLES: [&str; 6] = [

@@ -1,13 +1,7 @@
 //! The binary judging saved responses (`--input`): verdicts, exit codes, reports,
 //! annotations and usage errors, as a user or a pipeline sees them.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 
-mod common;
-
-use common::{
+use crate::common::{
     Run, Server, assert_any_line, assert_message_contains, example, gate, gate_for, judge,
     page_json, run, run_with_stdin,
 };

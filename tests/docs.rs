@@ -2,24 +2,17 @@
 //! - every shell block of README.md and docs/ that says what a command prints
 //!   (`# exit N: TEXT`, `# ready: TEXT`) runs, in order and as written, in one bash per page;
 //! - docs/configuration.md's tables are generated from the options table (`UPDATE_SNAPSHOTS=1
-//!   cargo test --test docs` rewrites them);
+//!   cargo test --test integration docs::` rewrites them);
 //! - every flag, variable and action input the docs name exists;
 //! - the fake server behaves as the try-it page says.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
-use common::{gate, run};
+use crate::common::{self, fake_server, gate, run};
 use servicestage_gate::cli::{Fallback, OPTIONS, Opt};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -115,52 +108,6 @@ fn bin_dir() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-/// The fake server, built once per test run: `cargo test` builds the examples, but
-/// `cargo test --test docs` alone does not, and a stale one would test old code.
-fn fake_server() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = bin_dir();
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "--quiet", "--example", "fake-servicestage"]);
-            // What cargo sets for a running test: ring's build script watches
-            // CARGO_MANIFEST_DIR, so leaving them would rebuild the world every time.
-            let set_for_tests = [
-                "CARGO_MANIFEST_",
-                "CARGO_PKG_",
-                "CARGO_CRATE_",
-                "CARGO_BIN_",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_RUSTC_CURRENT_DIR",
-                "OUT_DIR",
-            ];
-            for (name, _) in std::env::vars_os() {
-                let name = name.to_string_lossy();
-                if set_for_tests.iter().any(|p| name.starts_with(p)) {
-                    build.env_remove(name.as_ref());
-                }
-            }
-            match dir.file_name().and_then(|n| n.to_str()) {
-                Some("debug") => {}
-                Some(profile) => {
-                    build.args(["--profile", profile]);
-                }
-                None => {}
-            }
-            let status = build
-                .arg("--target-dir")
-                .arg(dir.parent().unwrap())
-                .current_dir(ROOT)
-                .status()
-                .unwrap();
-            assert!(status.success(), "cargo build --example fake-servicestage");
-            dir.join("examples/fake-servicestage")
-        })
-        .clone()
 }
 
 /// A command as this test runs it: the release paths of the docs become the test's own
@@ -328,8 +275,7 @@ fn claims_are_read_from_shell_blocks_with_continuations() {
     assert_eq!(claim("gate   # exit 0").1, Expect::Exit(0, String::new()));
 }
 
-const BEGIN: &str =
-    "<!-- BEGIN generated from the options table: UPDATE_SNAPSHOTS=1 cargo test --test docs -->\n";
+const BEGIN: &str = "<!-- BEGIN generated from the options table: UPDATE_SNAPSHOTS=1 cargo test --test integration docs:: -->\n";
 const END: &str = "<!-- END generated from the options table -->";
 
 /// A table cell: `|` escaped, and flags, `$VARIABLES` and `VARIABLE_NAMES` as code.
@@ -413,7 +359,7 @@ fn the_configuration_reference_is_generated_from_the_options_table() {
     }
     assert_eq!(
         committed, generated,
-        "docs/configuration.md is stale: run UPDATE_SNAPSHOTS=1 cargo test --test docs"
+        "docs/configuration.md is stale: run UPDATE_SNAPSHOTS=1 cargo test --test integration docs::"
     );
 }
 
@@ -473,8 +419,15 @@ fn words_after(text: &str, prefix: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Other tools' flags the docs use: cargo, podman, a Containerfile's COPY.
+/// Other tools' flags the docs use: cargo, podman, a Containerfile's COPY, curl and tar in
+/// the CI examples' install lines.
 const OTHER_TOOLS: &[&str] = &[
+    "proto",
+    "tlsv1",
+    "max-time",
+    "max-filesize",
+    "no-same-owner",
+    "repo",
     "release",
     "locked",
     "bins",

@@ -1,20 +1,14 @@
 //! `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` are appended only when they are regular
 //! files: a FIFO (which would hang the gate), a symlink (which would be followed) or a
 //! directory gets one warning line on stderr, and the verdict stands.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::judge;
+use crate::common::judge;
 
 /// Long enough for a loaded machine; a gate blocked on a FIFO never finishes at all.
 const BOUND: Duration = Duration::from_secs(60);

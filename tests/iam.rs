@@ -1,16 +1,10 @@
 //! Keyless credentials against a loopback fake IAM (and GitHub ID-token endpoint) and a
 //! fake ServiceStage: OIDC with a file or from GitHub, password logins, scopes, one login
 //! per run, renewal, failures, masking and secrecy.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::process::Command;
 
-use common::{Reply, Run, Server, assert_message_contains, gate, page_json, run};
+use crate::common::{self, Reply, Run, Server, assert_message_contains, gate, page_json, run};
 use serde_json::Value;
 
 const JWT: &str = "eyJ.JWT.sig";

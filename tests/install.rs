@@ -1,13 +1,6 @@
 //! scripts/install.sh, the action's install step, against loopback release servers: what it
 //! downloads and refuses, when it builds from source, and its build cache.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 #![cfg(unix)]
-
-mod common;
-mod release;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -18,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
 
-use common::{Reply, Server};
-use release::{
+use crate::common::{Reply, Server};
+use crate::release::{
     GATE, ROOT, STUB, chmod, fake_cargo, gate_archive, mode, scratch, sha256_hex, tar_gz,
 };
 

@@ -1,18 +1,14 @@
 //! `--unavailable pass` end to end: a job the service could not answer for (unreachable,
 //! 5xx or throttled after every retry) is `unavailable` and exits 0 in every output; any
 //! other error still exits 3; several jobs take the worst verdict.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::fs;
 use std::net::TcpListener;
 use std::path::PathBuf;
 
-use common::{Recorded, Reply, Server, TOKEN, gate, gate_for, page_json, run, successful};
+use crate::common::{
+    self, Recorded, Reply, Server, TOKEN, gate, gate_for, page_json, run, successful,
+};
 use serde_json::Value;
 
 fn builds() -> String {

@@ -1,9 +1,5 @@
 //! Properties of the rules over thousands of random histories and configs. A small seeded
 //! generator keeps every case reproducible: a failure names its seed.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 
 use servicestage_gate::backend::{Page, PageRef};
 use servicestage_gate::error::Error;
@@ -282,6 +278,8 @@ fn paged_results_equal_the_single_page_result() {
                 })
             },
             &config,
+            1,
+            &mut |_, _| Ok(()),
         )
         .unwrap();
         let whole = evaluate(&list, &config);

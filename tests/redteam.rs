@@ -1,13 +1,7 @@
 //! A hostile server and a careless user against the gate: each test is a defect found by
 //! attacking it, kept so that it stays fixed.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
 
-mod common;
-
-use common::{Reply, Server, TOKEN, gate, gate_for, page_json, run};
+use crate::common::{self, Reply, Server, TOKEN, gate, gate_for, page_json, run};
 use serde_json::json;
 
 /// An IAM token the gate masks must reach the runner as it is sent: the runner

@@ -1,16 +1,10 @@
 //! AK/SK signing end to end: the test server checks every request's signature with its
 //! own implementation of the SDK-HMAC-SHA256 recipe and answers 401 when it is wrong.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use common::{
+use crate::common::{
     Recorded, Reply, Server, borrowed, gate, gate_for, page_json, parse_sdk_date, run, successful,
 };
 use hmac::{Hmac, KeyInit, Mac};

@@ -1,13 +1,8 @@
 //! Reproduces every vector computed with the official Huawei Cloud SDK signer, byte for byte.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
 
 use std::time::SystemTime;
 
+use crate::common;
 use serde_json::Value;
 use servicestage_gate::encoding::{canonical_query, percent_encode};
 use servicestage_gate::signing::{self, Request};

@@ -1,17 +1,12 @@
 //! Snapshot tests: `--help` and the text report of each shipped example, pinned in
 //! tests/snapshots/ so that any change to them shows up as a diff in review.
-//! Regenerate after an intended change with `UPDATE_SNAPSHOTS=1 cargo test --test snapshots`.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: files, sockets, sleeps and the clock"
-)]
-
-mod common;
+//! Regenerate after an intended change with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test integration snapshots::`.
 
 use std::fs;
 use std::path::Path;
 
-use common::{gate, run};
+use crate::common::{gate, run};
 
 /// Every rule, so each example's snapshot shows every rule line.
 const ALL_RULES: [&str; 8] = [
@@ -43,7 +38,7 @@ fn assert_snapshot(name: &str, actual: &str) {
     assert_eq!(
         actual,
         expected,
-        "{} changed; if intended, run UPDATE_SNAPSHOTS=1 cargo test --test snapshots",
+        "{} changed; if intended, run UPDATE_SNAPSHOTS=1 cargo test --test integration snapshots::",
         path.display()
     );
 }

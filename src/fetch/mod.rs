@@ -13,7 +13,8 @@ use crate::backend::Backend;
 use crate::config::{Api, Config, JobRef};
 use crate::error::Error;
 use crate::http::{self, Client, Deadline, Session};
-use crate::model::{Build, BuildDetails, CommitPrefix, FailedPhase, History, Job};
+use crate::model::record::{JobRecord, Record};
+use crate::model::{Build, BuildDetails, CommitPrefix, FailedPhase, History, Job, State};
 use crate::rules::{self, RuleConfig};
 use crate::select;
 use crate::servicestage;
@@ -38,29 +39,31 @@ pub struct Polling {
 }
 
 /// A saved response (`--input`; stdin when `path` is `None`), judged as `job`.
-pub fn saved(job: &JobRef, path: Option<&Path>) -> Fetched {
+pub fn saved(job: &JobRef, path: Option<&Path>, rules: &RuleConfig) -> Fetched {
     Fetched {
         job: job.clone(),
-        history: load_saved(path),
+        history: load_saved(path, rules),
         requests: 0,
     }
 }
 
-/// Reads and parses a saved response.
-pub fn load_saved(path: Option<&Path>) -> Result<History, Error> {
+/// Reads and parses a saved response: one page, the whole list there is.
+pub fn load_saved(path: Option<&Path>, rules: &RuleConfig) -> Result<History, Error> {
     let bytes = http::read_saved(path)?;
-    pages::one_page(servicestage::parse_page(&bytes)?)
+    pages::one_page(servicestage::parse_page(&bytes)?, rules)
 }
 
 /// One job from the API, under a session (one login) and a deadline that several jobs
-/// (`--job`) share, over a client and connection of its own. `log` gets the lines meant
-/// for stderr: wait progress, and each request with `--verbose`.
+/// (`--job`) share, over a client and connection of its own; every answer goes to the
+/// run's `record`. `log` gets the lines meant for stderr: wait progress, and each request
+/// with `--verbose`.
 pub fn job_history(
     config: &Config,
     api: &Api,
     job: &JobRef,
     session: &Session,
     deadline: Deadline,
+    record: &Record,
     log: &mut dyn FnMut(&str),
 ) -> Fetched {
     let client = match Client::new(api, config.verbose, deadline, session) {
@@ -84,6 +87,7 @@ pub fn job_history(
         polling,
         job,
         client.deadline(),
+        record,
         log,
     );
     Fetched {
@@ -101,28 +105,40 @@ fn fetch(
     polling: Polling,
     job: &JobRef,
     deadline: &Deadline,
+    record: &Record,
     log: &mut dyn FnMut(&str),
 ) -> (JobRef, Result<History, Error>) {
     let name = job.name.clone().unwrap_or_default();
-    let found = match &job.id {
-        Some(id) => Ok(Job {
-            id: id.clone(),
-            name,
-        }),
-        None => backend.find_job(&name, log),
+    let (found, named_by) = match &job.id {
+        Some(id) => {
+            let given = Job {
+                id: id.clone(),
+                name,
+            };
+            (Ok(given), "--job-id".to_string())
+        }
+        None => (
+            backend.find_job(&name, log),
+            format!("the job list (looking up {name:?})"),
+        ),
     };
-    let found = match found {
-        Ok(found) => found,
+    let recorded = found.and_then(|found| {
+        let facts = record.job(&found, &named_by, backend.build_ids())?;
+        Ok((found, facts))
+    });
+    let (found, facts) = match recorded {
+        Ok(recorded) => recorded,
         Err(e) => return (job.clone(), Err(e)),
     };
     let judged = JobRef {
         id: Some(found.id.clone()),
         name: Some(found.name.clone()),
     };
-    let history = poll(backend, rules, polling, &found, deadline, log).map(|mut history| {
-        explain(backend, &found, &mut history, rules, log);
-        history
-    });
+    let history =
+        poll(backend, rules, polling, (&found, &facts), deadline, log).map(|mut history| {
+            explain(backend, &found, &mut history, rules, log);
+            history
+        });
     (judged, history)
 }
 
@@ -132,22 +148,18 @@ fn poll(
     backend: &dyn Backend,
     rules: &RuleConfig,
     polling: Polling,
-    job: &Job,
+    job: (&Job, &JobRecord),
     deadline: &Deadline,
     log: &mut dyn FnMut(&str),
 ) -> Result<History, Error> {
     let mut details = DetailsCache::default();
     let mut previous = None;
+    let mut number = 0;
     loop {
-        let history = match look(backend, rules, job, &mut details, log) {
+        number += 1;
+        let history = match look(backend, rules, job, (&mut details, number), log) {
             Ok(history) => history,
-            Err(e) => {
-                return match previous {
-                    // The deadline cut a poll short: the last complete look is the answer.
-                    Some(previous) if deadline.passed() => Ok(previous),
-                    _ => Err(e),
-                };
-            }
+            Err(e) => return after_failed_look(e, previous, deadline.passed()),
         };
         let awaited = rules::awaited(&history, rules);
         let (Some(awaited), false) = (awaited, polling.wait.is_zero()) else {
@@ -168,18 +180,39 @@ fn poll(
     }
 }
 
-/// One look: the pages the rules need, then, with `--commit`, the search for its build.
+/// What the poll comes to when a look failed: the last complete look when the deadline
+/// cut this one short, else the error. A `response` error always stands: an answer the
+/// gate cannot trust (a contradiction above all) is no less a lie for coming late.
+fn after_failed_look(
+    error: Error,
+    previous: Option<History>,
+    deadline_passed: bool,
+) -> Result<History, Error> {
+    match previous {
+        Some(previous) if deadline_passed && !matches!(error, Error::Response(_)) => Ok(previous),
+        _ => Err(error),
+    }
+}
+
+/// One look (poll `number`): the pages the rules need, then, with `--commit`, the search
+/// for its build. Every answer goes to the job's record first.
 fn look(
     backend: &dyn Backend,
     rules: &RuleConfig,
-    job: &Job,
-    details: &mut DetailsCache,
+    (job, facts): (&Job, &JobRecord),
+    (details, number): (&mut DetailsCache, u32),
     log: &mut dyn FnMut(&str),
 ) -> Result<History, Error> {
-    let mut history = collect(|at| backend.page(job, at, log), rules)?;
+    let mut history = collect(
+        |at| backend.page(job, at, log),
+        rules,
+        number,
+        &mut |builds, source| facts.page(builds, source),
+    )?;
+    facts.listed(&history.builds, number)?;
     if let Some(commit) = &rules.commit {
         let candidates = select::commit_candidates(&history.builds, rules.window);
-        let mut read = |build: &Build| details.read(backend, job, build, log);
+        let mut read = |build: &Build| details.read(backend, (job, facts), build, number, log);
         if let Some(found) = find_commit(candidates, commit, rules.ignore_running, &mut read)? {
             history.commit_match = Some(found.build_id.clone());
             history.explanation.details = Some(found);
@@ -209,9 +242,9 @@ fn find_commit(
     Ok(None)
 }
 
-/// Build details kept across polls. Only details that name a commit are kept (a queued
-/// build may not have one yet), and a build that finished since is read again for its
-/// end time.
+/// Build details kept across polls, as the record accepted them. Only details that name
+/// a commit are kept (a queued build may not have one yet), and a build that finished
+/// since is read again for its end time.
 #[derive(Default)]
 struct DetailsCache(HashMap<String, BuildDetails>);
 
@@ -219,33 +252,22 @@ impl DetailsCache {
     fn read(
         &mut self,
         backend: &dyn Backend,
-        job: &Job,
+        (job, facts): (&Job, &JobRecord),
         build: &Build,
+        poll: u32,
         log: &mut dyn FnMut(&str),
     ) -> Result<BuildDetails, Error> {
-        if let Some(kept) = self.0.get(&build.id)
-            && (kept.state.is_some() || !build.is_finished())
-        {
-            return agreeing(build, kept.clone());
+        if let Some(kept) = self.0.get(&build.id) {
+            let ended = kept.state.as_deref().and_then(State::parse_terminal);
+            if ended.is_some() || !build.is_finished() {
+                return Ok(kept.clone());
+            }
         }
-        let details = backend.details(job, build, log)?;
+        let details = facts.details(&backend.details(job, build, log)?, poll)?;
         if details.commit.is_some() {
             self.0.insert(build.id.clone(), details.clone());
         }
-        agreeing(build, details)
-    }
-}
-
-/// The details, when they agree with the list on how the build ended. Two answers about
-/// one build that name different end states leave the gate unable to know which is true
-/// (a build never changes its end state), so neither is judged.
-fn agreeing(build: &Build, details: BuildDetails) -> Result<BuildDetails, Error> {
-    match (build.state(), details.state) {
-        (Some(listed), Some(detailed)) if listed != detailed => Err(Error::Response(format!(
-            "build {} is {listed} in the build list but {detailed} in its details",
-            build.id
-        ))),
-        _ => Ok(details),
+        Ok(details)
     }
 }
 

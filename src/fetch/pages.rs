@@ -1,51 +1,95 @@
-//! Paging: the pages the rules need, each build once. A page that brings nothing new ends
-//! the paging (a server that ignores the page parameter repeats itself), as do the API's
-//! own total, the backend's last page and the rules having enough.
+//! Paging: one look at the list, the pages the rules need, each build once. A page that
+//! brings nothing new ends the paging (a server that ignores the page parameter repeats
+//! itself), as do the API's own total, the backend's last page and the rules having enough.
+//! Counts below what the pages brought are a `response` error; a list that ended while the
+//! rules needed more, with counts that say more builds exist, was cut short.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use crate::backend::{MAX_PAGES, PER_PAGE, Page, PageRef};
 use crate::error::Error;
+use crate::model::record::{self, Claimed, Source, Tally};
 use crate::model::{Build, History};
 use crate::rules::RuleConfig;
 use crate::select;
 
+/// Where each page's new builds go, with the answer they came in: the run's record (a
+/// saved page has nothing to agree with, and goes nowhere).
+pub type Recorder<'a> = dyn FnMut(&[Build], Source) -> Result<(), Error> + 'a;
+
 /// Pages through the list from its first page until the rules have what they need, the
-/// list ends, or a page brings nothing new. Builds are never counted twice.
+/// list ends, or a page brings nothing new. Builds are never counted twice. `record` gets
+/// each page's new builds with their source (poll `poll`, the page's number).
 pub fn collect(
     mut get_page: impl FnMut(PageRef) -> Result<Page, Error>,
     rules: &RuleConfig,
+    poll: u32,
+    record: &mut Recorder,
 ) -> Result<History, Error> {
     let mut history = History::default();
     let mut seen = Seen::default();
+    let mut received = Tally::default();
     let mut at = Some(PageRef::default());
-    for _ in 0..MAX_PAGES {
+    for number in 1..=MAX_PAGES {
         let Some(here) = at else {
-            return Ok(history);
+            break;
         };
         let page = get_page(here)?;
         at = page.next;
-        let total = page.total;
-        let nothing_new = !absorb(&mut history, &mut seen, page)?;
-        let listed_all = total.is_some_and(|t| history.builds.len() as u64 >= t);
-        if nothing_new || listed_all || !select::needs_more(&history.builds, rules.targeting()) {
+        let source = Source::List { poll, page: number };
+        let claimed = claimed(&page);
+        let before = history.builds.len();
+        let brought_new = absorb(&mut history, &mut seen, page)?;
+        let new = &history.builds[before..];
+        record(new, source)?;
+        received.add(new);
+        if let Some(why) = record::counts_below(claimed, received) {
+            return Err(Error::Response(format!("{source} {why}")));
+        }
+        if !select::needs_more(&history.builds, rules.targeting()) {
             return Ok(history);
         }
+        if !brought_new || claimed.total.is_some_and(|t| received.total >= t) {
+            at = None;
+        }
     }
-    match at {
-        None => Ok(history),
-        Some(_) => Err(Error::Response(format!(
+    if at.is_some() {
+        return Err(Error::Response(format!(
             "the API was still sending new builds after {MAX_PAGES} pages of {PER_PAGE}; gave up"
-        ))),
+        )));
+    }
+    // The list ended while the rules needed more: the counts say whether it was all.
+    history.cut_short = record::cut_short(claimed_by(&history), received);
+    Ok(history)
+}
+
+/// The builds of one saved page, each once: the whole list there is.
+pub fn one_page(page: Page, rules: &RuleConfig) -> Result<History, Error> {
+    let mut page = Some(Page { next: None, ..page });
+    collect(
+        |_| Ok(page.take().unwrap_or_default()),
+        rules,
+        1,
+        &mut |_, _| Ok(()),
+    )
+}
+
+fn claimed(page: &Page) -> Claimed {
+    Claimed {
+        total: page.total,
+        finished: page.finished,
+        successful: page.successful,
     }
 }
 
-/// The builds of one saved page, each once.
-pub fn one_page(page: Page) -> Result<History, Error> {
-    let mut history = History::default();
-    absorb(&mut history, &mut Seen::default(), page)?;
-    Ok(history)
+/// The largest counts any page of the look claimed.
+fn claimed_by(history: &History) -> Claimed {
+    Claimed {
+        total: history.total,
+        finished: history.finished,
+        successful: history.successful,
+    }
 }
 
 /// Adds a page's builds not seen before, and the API's counts: the largest each page
@@ -179,6 +223,14 @@ impl Hasher for IdHasher {
 mod tests {
     use super::*;
     use crate::model::State;
+
+    /// One look, its pages recorded nowhere.
+    fn collect(
+        get_page: impl FnMut(PageRef) -> Result<Page, Error>,
+        rules: &RuleConfig,
+    ) -> Result<History, Error> {
+        super::collect(get_page, rules, 1, &mut |_, _| Ok(()))
+    }
 
     fn build(id: &str) -> Build {
         Build::finished(id, State::Successful, 60)
@@ -463,13 +515,159 @@ mod tests {
     }
 
     #[test]
+    fn each_pages_new_builds_go_to_the_record_with_their_source() {
+        let pages = [
+            page(None, &["a", "b"]),
+            page(None, &["b", "c"]),
+            page(None, &["c"]),
+        ];
+        let mut recorded = Vec::new();
+        let history = super::collect(
+            |at| {
+                Ok(with_next(
+                    at,
+                    pages.get(at.index as usize).cloned().unwrap_or_default(),
+                ))
+            },
+            &RuleConfig {
+                build_id: Some("never".into()),
+                ..RuleConfig::default()
+            },
+            2,
+            &mut |builds, source| {
+                let ids: Vec<String> = builds.iter().map(|b| b.id.clone()).collect();
+                recorded.push((ids.join(" "), source.to_string()));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(ids(&history), ["a", "b", "c"]);
+        let pages: Vec<(&str, &str)> = recorded
+            .iter()
+            .map(|(i, s)| (i.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            pages,
+            [
+                ("a b", "the build list (poll 2, page 1)"),
+                ("c", "the build list (poll 2, page 2)"),
+                ("", "the build list (poll 2, page 3)"),
+            ]
+        );
+        let refused = super::collect(
+            |at| Ok(with_next(at, page(None, &["a"]))),
+            &RuleConfig::default(),
+            1,
+            &mut |_, source| Err(Error::Response(format!("no, not {source}"))),
+        );
+        assert_eq!(
+            refused.unwrap_err(),
+            Error::Response("no, not the build list (page 1)".into())
+        );
+    }
+
+    #[test]
+    fn counts_below_the_pages_are_an_error_and_above_a_list_that_ended_cut_it_short() {
+        let counted = |ids: &[&str], [total, finished, successful]: [Option<u64>; 3]| Page {
+            finished,
+            successful,
+            ..page(total, ids)
+        };
+        let history_rules = RuleConfig {
+            window: 10,
+            min_success_rate: Some(crate::rules::Percent(50.0)),
+            ..RuleConfig::default()
+        };
+        let newest = RuleConfig::default();
+        let cut = |what: &str| {
+            format!("the API counts 50 {what} but only 3 were received: the list was cut short")
+        };
+        // name, pages, rules, cut short or the error
+        type Case<'a> = (
+            &'a str,
+            Vec<Page>,
+            &'a RuleConfig,
+            Result<Option<String>, &'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "the list ends, counts say more",
+                vec![
+                    counted(&["a", "b"], [Some(50), Some(50), None]),
+                    counted(&["c"], [None; 3]),
+                ],
+                &history_rules,
+                Ok(Some(cut("finished builds"))),
+            ),
+            (
+                "only the total says more",
+                vec![
+                    counted(&["a", "b", "c"], [Some(50), Some(3), Some(3)]),
+                    page(None, &[]),
+                ],
+                &history_rules,
+                Ok(Some(cut("builds"))),
+            ),
+            (
+                "counts only on the empty last page",
+                vec![
+                    page(None, &["a", "b", "c"]),
+                    counted(&[], [Some(50), None, None]),
+                ],
+                &history_rules,
+                Ok(Some(cut("builds"))),
+            ),
+            (
+                "a repeated page ends it too",
+                vec![counted(&["a", "b", "c"], [Some(50), None, None]); 2],
+                &history_rules,
+                Ok(Some(cut("builds"))),
+            ),
+            (
+                "the rules had enough",
+                vec![counted(&["a", "b"], [Some(50), Some(50), Some(50)])],
+                &newest,
+                Ok(None),
+            ),
+            (
+                "the whole list",
+                vec![counted(&["a", "b", "c"], [Some(3), Some(3), Some(3)])],
+                &history_rules,
+                Ok(None),
+            ),
+            (
+                "page 2 counts fewer than pages 1 and 2 brought",
+                vec![
+                    page(None, &["a", "b"]),
+                    counted(&["c"], [Some(2), None, None]),
+                ],
+                &history_rules,
+                Err("the build list (page 2) counts 2 builds, but 3 were received"),
+            ),
+            (
+                "Successful builds below the list",
+                vec![counted(&["a"], [None, None, Some(0)])],
+                &newest,
+                Err("the build list (page 1) counts 0 Successful builds, but 1 were received"),
+            ),
+        ];
+        for (name, pages, rules, expected) in cases {
+            let (result, _) = collect_from(pages, rules);
+            let got = result
+                .map(|h| h.cut_short)
+                .map_err(|e| e.message().to_string());
+            assert_eq!(got, expected.map_err(str::to_string), "{name}");
+        }
+    }
+
+    #[test]
     fn a_saved_page_with_a_conflict_is_refused() {
         let conflict = Page {
             builds: vec![build("a"), Build::finished("a", State::Failed, 60)],
             ..Page::default()
         };
         assert_eq!(
-            one_page(conflict).unwrap_err(),
+            one_page(conflict, &RuleConfig::default()).unwrap_err(),
             Error::Response("list[1]: build a is listed twice with different fields".into())
         );
     }

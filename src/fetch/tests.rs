@@ -6,6 +6,7 @@ use super::*;
 use crate::backend::{Page, PageRef};
 use crate::http::FakeClock;
 use crate::model::State;
+use crate::model::record::BuildIds;
 
 const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
 
@@ -15,6 +16,8 @@ const SHA: &str = "3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b";
 struct Fake {
     looks: Vec<Vec<Build>>,
     details: Vec<BuildDetails>,
+    /// Details that replace `details` from the second look on.
+    later_details: Vec<BuildDetails>,
     phase: Option<Result<Option<String>, Error>>,
     jobs: Vec<Job>,
     looked: Cell<usize>,
@@ -61,7 +64,8 @@ impl Backend for Fake {
         self.asked
             .borrow_mut()
             .push(format!("details {}", build.id));
-        let found = self.details.iter().find(|d| d.build_id == build.id);
+        let later = self.later_details.iter().filter(|_| self.looked.get() > 1);
+        let found = later.chain(&self.details).find(|d| d.build_id == build.id);
         found
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("no details of {}", build.id)))
@@ -76,6 +80,10 @@ impl Backend for Fake {
         self.asked.borrow_mut().push(format!("phase {}", build.id));
         self.phase.clone().unwrap_or(Ok(None))
     }
+
+    fn build_ids(&self) -> BuildIds {
+        BuildIds::Service
+    }
 }
 
 fn job_ref(id: Option<&str>, name: &str) -> JobRef {
@@ -88,14 +96,26 @@ fn job_ref(id: Option<&str>, name: &str) -> JobRef {
 fn details(id: &str, state: Option<State>, commit: &str) -> BuildDetails {
     BuildDetails {
         build_id: id.into(),
-        state,
+        state: state.map(|s| s.name().to_string()),
         commit: Some(commit.into()),
         ..BuildDetails::default()
     }
 }
 
-/// Fetches `job` from `backend` with a fake clock; the history, the sleeps and the log.
+/// Fetches `job` from `backend` with a fake clock and a record of its own; the history,
+/// the sleeps and the log.
 fn run(
+    backend: &Fake,
+    rules: &RuleConfig,
+    wait: u64,
+    job: &JobRef,
+) -> (JobRef, Result<History, Error>, Vec<Duration>, Vec<String>) {
+    run_on(&Record::default(), backend, rules, wait, job)
+}
+
+/// `run`, on the run's `record`.
+fn run_on(
+    record: &Record,
     backend: &Fake,
     rules: &RuleConfig,
     wait: u64,
@@ -109,9 +129,8 @@ fn run(
         interval: Duration::from_secs(15),
     };
     let mut lines = Vec::new();
-    let (judged, history) = fetch(backend, rules, polling, job, &deadline, &mut |line| {
-        lines.push(line.to_string())
-    });
+    let mut log = |line: &str| lines.push(line.to_string());
+    let (judged, history) = fetch(backend, rules, polling, job, &deadline, record, &mut log);
     (judged, history, clock.sleeps(), lines)
 }
 
@@ -265,7 +284,7 @@ fn details_that_name_another_end_state_are_an_error() {
     assert_eq!(
         history.unwrap_err(),
         Error::Response(
-            "build b1 is Successful in the build list but Failed in its details".into()
+            "build b1 is Successful in the build list (page 1) but Failed in its details".into()
         )
     );
 }
@@ -320,10 +339,255 @@ fn a_saved_response_with_a_conflict_is_refused() {
                     {"build_id":"a","build_state":"Successful","duration":1}]}"#,
     )
     .unwrap();
-    let result = load_saved(Some(&path));
+    let result = load_saved(Some(&path), &RuleConfig::default());
     let _ = std::fs::remove_file(&path);
     assert_eq!(
         result.unwrap_err(),
         Error::Response("list[1]: build a is listed twice with different fields".into())
     );
+}
+
+#[test]
+fn waiting_for_a_commit_polls_every_interval_until_its_build_finishes() {
+    let old = Build::finished("old", State::Successful, 1);
+    let backend = Fake {
+        looks: vec![
+            vec![old.clone()],
+            vec![Build::unfinished("new", "Queuing"), old.clone()],
+            vec![Build::finished("new", State::Successful, 1), old],
+        ],
+        details: vec![
+            details("old", None, "0000000aaa"),
+            details("new", None, SHA),
+        ],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(&SHA[..7]).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, sleeps, _) = run(&backend, &rules, 60, &job_ref(Some("j"), "web"));
+    assert_eq!(history.unwrap().commit_match.as_deref(), Some("new"));
+    assert_eq!(sleeps, [Duration::from_secs(15); 2]);
+    assert_eq!(backend.looked.get(), 3);
+}
+
+#[test]
+fn waiting_for_a_commit_never_built_ends_at_the_deadline() {
+    let backend = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        details: vec![details("b1", Some(State::Successful), "0000000aaa")],
+        ..Fake::default()
+    };
+    let rules = RuleConfig {
+        commit: Some(CommitPrefix::parse(&SHA[..7]).unwrap()),
+        ..RuleConfig::default()
+    };
+    let (_, history, sleeps, _) = run(&backend, &rules, 40, &job_ref(Some("j"), "web"));
+    assert_eq!(history.unwrap().commit_match, None);
+    let s = Duration::from_secs;
+    assert_eq!(sleeps, [s(15), s(15), s(10)]);
+    // Polled three times; the details of a finished build that names a commit, once.
+    assert_eq!(backend.looked.get(), 3);
+    let reads = backend
+        .asked()
+        .iter()
+        .filter(|a| *a == "details b1")
+        .count();
+    assert_eq!(reads, 1, "{:?}", backend.asked());
+}
+
+#[test]
+fn every_look_goes_to_the_record() {
+    let b = |id: &str, state| Build::finished(id, state, 60);
+    let commit = RuleConfig {
+        commit: Some(CommitPrefix::parse(SHA).unwrap()),
+        ..RuleConfig::default()
+    };
+    // name, looks, details (first look, later), rules, the error
+    type Case<'a> = (
+        &'a str,
+        Vec<Vec<Build>>,
+        [Vec<BuildDetails>; 2],
+        RuleConfig,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "the newest build leaves the list while waiting",
+            vec![
+                vec![
+                    Build::unfinished("b2", "Building"),
+                    b("b1", State::Successful),
+                ],
+                vec![b("b1", State::Successful)],
+            ],
+            [vec![], vec![]],
+            RuleConfig::default(),
+            "build b2 is in the build list of poll 1 but missing from poll 2, which still lists \
+             build b1, listed below it",
+        ),
+        (
+            "a finished build fails later",
+            vec![
+                vec![
+                    Build::unfinished("b2", "Building"),
+                    b("b1", State::Successful),
+                ],
+                vec![Build::unfinished("b2", "Building"), b("b1", State::Failed)],
+            ],
+            [vec![], vec![]],
+            RuleConfig::default(),
+            "build b1 is Successful in the build list (page 1) but Failed in the build list (poll 2, page 1)",
+        ),
+        (
+            "the awaited build's commit changes once it finished",
+            vec![
+                vec![
+                    Build::unfinished("b2", "Building"),
+                    b("b1", State::Successful),
+                ],
+                vec![b("b2", State::Successful), b("b1", State::Successful)],
+            ],
+            [
+                vec![
+                    details("b2", None, SHA),
+                    details("b1", Some(State::Successful), SHA),
+                ],
+                vec![details("b2", Some(State::Successful), "0000000aaa")],
+            ],
+            commit.clone(),
+            "build b2 has commit 3f5e0c6a9b1d2e4f60718293a4b5c6d7e8f90a1b in its details but 0000000aaa in its details (poll 2)",
+        ),
+        (
+            "details of a listed Successful build say it still runs",
+            vec![vec![b("b1", State::Successful)]],
+            [
+                vec![BuildDetails {
+                    state: Some("Building".into()),
+                    ..details("b1", None, SHA)
+                }],
+                vec![],
+            ],
+            commit,
+            "build b1 is Successful in the build list (page 1) but Building in its details",
+        ),
+    ];
+    for (name, looks, [first, later], rules, message) in cases {
+        let backend = Fake {
+            looks,
+            details: first,
+            later_details: later,
+            ..Fake::default()
+        };
+        let (_, history, _, _) = run(&backend, &rules, 60, &job_ref(Some("j"), "web"));
+        assert_eq!(
+            history.unwrap_err(),
+            Error::Response(message.into()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_jobs_of_a_run_share_its_record() {
+    let backend = Fake {
+        looks: vec![vec![Build::finished("b1", State::Successful, 1)]],
+        jobs: vec![
+            Job {
+                id: "same".into(),
+                name: "api".into(),
+            },
+            Job {
+                id: "same".into(),
+                name: "web".into(),
+            },
+        ],
+        ..Fake::default()
+    };
+    let record = Record::default();
+    let rules = RuleConfig::default();
+    let (_, api, _, _) = run_on(&record, &backend, &rules, 0, &job_ref(None, "api"));
+    assert!(api.is_ok());
+    let (judged, web, _, _) = run_on(&record, &backend, &rules, 0, &job_ref(None, "web"));
+    assert_eq!(judged, job_ref(None, "web"), "not judged as found");
+    assert_eq!(
+        web.unwrap_err(),
+        Error::Response(
+            r#"job id same is "api" in the job list (looking up "api") but "web" in the job list (looking up "web")"#
+                .into()
+        )
+    );
+    // Alone, each passes.
+    let (_, web, _, _) = run(&backend, &rules, 0, &job_ref(None, "web"));
+    assert!(web.is_ok());
+}
+
+#[test]
+fn a_failed_look_falls_back_to_the_last_only_when_the_deadline_cut_it_and_it_is_no_lie() {
+    let last = History {
+        builds: vec![Build::unfinished("b1", "Building")],
+        ..History::default()
+    };
+    let timeout = || Error::Timeout("the --wait deadline".into());
+    let lie = || Error::Response("build b1 is ...".into());
+    let cases = [
+        (timeout(), Some(last.clone()), true, Ok(last.clone())),
+        (
+            Error::Network("reset".into()),
+            Some(last.clone()),
+            true,
+            Ok(last.clone()),
+        ),
+        (timeout(), Some(last.clone()), false, Err(timeout())),
+        (timeout(), None, true, Err(timeout())),
+        (lie(), Some(last.clone()), true, Err(lie())),
+        (lie(), Some(last.clone()), false, Err(lie())),
+    ];
+    for (error, previous, passed, expected) in cases {
+        let shown = format!("{error} {passed}");
+        assert_eq!(
+            after_failed_look(error, previous, passed),
+            expected,
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+#[allow(clippy::disallowed_methods, reason = "a saved response on disk")]
+fn a_saved_page_cut_short_or_with_counts_below_its_list() {
+    let two = r#"[{"build_id":"a","build_state":"Successful","duration":1},
+                 {"build_id":"b","build_state":"Successful","duration":1}]"#;
+    let history_rules = RuleConfig {
+        min_success_rate: Some(crate::rules::Percent(50.0)),
+        ..RuleConfig::default()
+    };
+    let cases = [
+        (
+            r#""total":50"#,
+            &history_rules,
+            Ok(Some(
+                "the API counts 50 builds but only 2 were received: the list was cut short",
+            )),
+        ),
+        (r#""total":50"#, &RuleConfig::default(), Ok(None)),
+        (r#""total":2"#, &history_rules, Ok(None)),
+        (
+            r#""finished":1"#,
+            &RuleConfig::default(),
+            Err("the build list (page 1) counts 1 finished builds, but 2 were received"),
+        ),
+    ];
+    for (counts, rules, expected) in cases {
+        let path = std::env::temp_dir().join(format!("gate-counts-{}.json", std::process::id()));
+        std::fs::write(&path, format!(r#"{{{counts},"list":{two}}}"#)).unwrap();
+        let result = load_saved(Some(&path), rules);
+        let _ = std::fs::remove_file(&path);
+        let got = result
+            .map(|h| h.cut_short)
+            .map_err(|e| e.message().to_string());
+        let got = got.as_ref().map(Option::as_deref).map_err(String::as_str);
+        assert_eq!(got, expected, "{counts}");
+    }
 }

@@ -236,6 +236,67 @@ fn a_retry_that_would_pass_the_deadline_is_not_waited_for() {
 }
 
 #[test]
+fn the_gateway_throttling_backs_off_two_seconds_unless_told_on_the_run_clock() {
+    let (url, seen) = serve(vec![
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 26\r\n\r\n{\"error_code\":\"APIG.0308\"}",
+        "HTTP/1.1 400 Bad Request\r\nRetry-After: 1\r\nContent-Length: 26\r\n\r\n\
+         {\"error_code\":\"APIG.0308\"}",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    ]);
+    let api = api(&url, 3);
+    let clock = FakeClock::new();
+    let deadline = Deadline::for_run(Duration::from_secs(60), api.timeout, api.retries, &clock);
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    client.get("/builds", &[], &mut |_| {}).unwrap();
+    let sleeps = clock.sleeps();
+    // No Retry-After: at least 2 s, plus up to 25% jitter; then the 1 s the server asked.
+    assert!((2000..=2500).contains(&sleeps[0].as_millis()), "{sleeps:?}");
+    assert_eq!(sleeps[1..], [Duration::from_secs(1)]);
+    assert_eq!((client.requests(), seen.join().unwrap().len()), (3, 3));
+}
+
+#[test]
+fn a_throttled_backoff_that_would_pass_the_deadline_is_not_waited_for() {
+    let (url, seen) = serve(vec![
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 27\r\n\r\n{\"error_code\":\"APIGW.0308\"}",
+    ]);
+    let api = api(&url, 3);
+    let clock = FakeClock::new();
+    let deadline = Deadline::for_run(Duration::from_secs(1), api.timeout, api.retries, &clock);
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    let err = client.get("/builds", &[], &mut |_| {}).unwrap_err();
+    assert_eq!((err.kind(), client.requests()), ("http", 1));
+    assert!(
+        err.message()
+            .ends_with("not retried again: waiting 2s would pass the --wait deadline of 1s"),
+        "{err}"
+    );
+    assert!(clock.sleeps().is_empty());
+    assert_eq!(seen.join().unwrap().len(), 1);
+}
+
+#[test]
+fn a_request_is_cut_at_the_deadline_not_at_the_timeout() {
+    // Accepts (in the kernel's backlog) and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let api = api(&format!("http://{}", silent.local_addr().unwrap()), 0);
+    let clock = FakeClock::new();
+    let wait = Duration::from_millis(50);
+    let deadline = Deadline::for_run(wait, api.timeout, api.retries, &clock);
+    let session = Session::new(&api.credentials, &|_| {});
+    let client = Client::new(&api, false, deadline, &session).unwrap();
+    let err = client.get("/builds", &[], &mut |_| {}).unwrap_err();
+    assert_eq!((err.kind(), client.requests()), ("timeout", 1));
+    assert!(
+        err.message()
+            .contains("before the --wait deadline of 50ms passed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_token_file_is_read_once_and_checked_as_a_header_value() {
     let dir = std::env::temp_dir().join(format!("gate-token-file-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

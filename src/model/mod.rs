@@ -2,9 +2,10 @@
 //! format lives here (each backend parses its own API into these types), and nothing
 //! here imports a backend, the transport or a renderer.
 //!
-//! The record of facts (issue 19: every fact the run learns about a job or a build, and
-//! the contradictions between them) belongs in this folder, as `model/record.rs`, beside
-//! the types it records.
+//! `record` holds the run's record of facts: every answer about a job or a build, and the
+//! contradictions between them.
+
+pub mod record;
 
 use std::fmt;
 
@@ -188,7 +189,9 @@ impl fmt::Display for FailedPhase {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildDetails {
     pub build_id: String,
-    pub state: Option<State>,
+    /// As the API wrote it: a terminal state in any case, or any other (`Building`). The
+    /// record holds it against the list's.
+    pub state: Option<String>,
     /// Lower-case hex.
     pub commit: Option<String>,
     pub branch: Option<String>,
@@ -240,6 +243,9 @@ pub struct History {
     /// `--commit`: the id of the build whose details matched, if one did.
     pub commit_match: Option<String>,
     pub explanation: Explanation,
+    /// Why the list cannot stand for the job's history: it ended while the rules needed
+    /// more, and the API counts more builds than it listed. Every rule is inconclusive.
+    pub cut_short: Option<String>,
 }
 
 #[cfg(test)]

@@ -399,140 +399,54 @@ fn summary_prefers_the_api_counts() {
     );
 }
 
-fn history(spec: &str, counts: [Option<u64>; 3]) -> History {
-    let [total, finished, successful] = counts;
-    History {
-        builds: builds(spec),
-        total,
-        finished,
-        successful,
-        ..History::default()
-    }
-}
-
+/// A list cut short stands for no history: every rule is inconclusive, `state` too, and
+/// no `--advisory` makes the verdict better than inconclusive.
 #[test]
-fn counts_that_say_the_list_is_short_or_false_make_history_rules_inconclusive() {
-    let config = RuleConfig {
+fn a_list_cut_short_makes_every_rule_inconclusive_whatever_is_advisory() {
+    let why = "the API counts 50 finished builds but only 2 were received: the list was cut short";
+    let everything = RuleConfig {
         window: 10,
+        max_duration: Some(Duration::from_secs(600)),
         min_success_rate: Some(Percent(80.0)),
         max_consecutive_failures: Some(3),
         max_duration_regression: Some(Percent(50.0)),
         ..RuleConfig::default()
     };
-    let small = RuleConfig {
-        window: 2,
-        ..config.clone()
+    let all_advisory = RuleConfig {
+        advisory: ALL.iter().copied().filter(|&name| name != STATE).collect(),
+        ..everything.clone()
     };
-    let ten = "S S S S S S S S S S";
-    // name, builds, [total, finished, successful], config, expected message or None
-    type Case<'a> = (
-        &'a str,
-        &'a str,
-        [Option<u64>; 3],
-        &'a RuleConfig,
-        Option<&'a str>,
-    );
-    let cases: [Case; 10] = [
-        (
-            "issue example",
-            "S S",
-            [Some(10), Some(10), Some(2)],
-            &config,
-            Some(
-                "the API counts 10 finished builds but only 2 were received, so the window holds 2 of 10",
-            ),
-        ),
-        (
-            "total only",
-            "S S",
-            [Some(10), None, None],
-            &config,
-            Some("the API counts 10 builds but only 2 were received"),
-        ),
-        (
-            "more listed than total",
-            "S S S",
-            [Some(2), None, None],
-            &config,
-            Some("the API counts 2 builds but listed 3"),
-        ),
-        (
-            "more finished than counted",
-            "S S S",
-            [None, Some(1), None],
-            &config,
-            Some("the API counts 1 finished builds but listed 3"),
-        ),
-        (
-            "more Successful than counted",
-            "S S F",
-            [Some(3), Some(3), Some(1)],
-            &config,
-            Some("the API counts 1 Successful builds but listed 2"),
-        ),
-        (
-            "counts over a full window are normal",
-            ten,
-            [Some(500), Some(480), Some(400)],
-            &config,
-            None,
-        ),
-        (
-            "a small window filled is enough",
-            "S S",
-            [Some(50), Some(50), Some(50)],
-            &small,
-            None,
-        ),
-        (
-            "the whole job listed",
-            "S S S",
-            [Some(3), Some(3), Some(3)],
-            &config,
-            None,
-        ),
-        (
-            "unfinished builds missing are harmless",
-            "S S S",
-            [Some(5), Some(3), Some(3)],
-            &config,
-            None,
-        ),
-        (
-            "no counts, nothing to compare",
-            "S S",
-            [None, None, None],
-            &config,
-            None,
-        ),
-    ];
-    for (name, spec, counts, config, expected) in cases {
-        let evaluation = evaluate(&history(spec, counts), config);
-        for rule_name in [MIN_BUILDS, MIN_SUCCESS_RATE, MAX_CONSECUTIVE_FAILURES] {
-            let r = rule(&evaluation, rule_name);
-            match expected {
-                Some(message) => {
-                    assert_eq!(
-                        r.verdict, Inconclusive,
-                        "{name}: {rule_name}: {}",
-                        r.message
-                    );
-                    assert!(
-                        r.message.contains(message),
-                        "{name}: {rule_name}: {}",
-                        r.message
-                    );
-                }
-                None => assert_ne!(
-                    r.verdict, Inconclusive,
-                    "{name}: {rule_name}: {}",
-                    r.message
-                ),
+    let history_advisory = RuleConfig {
+        advisory: vec![MIN_SUCCESS_RATE, MIN_BUILDS],
+        min_builds: 1,
+        ..everything.clone()
+    };
+    for config in [&everything, &all_advisory, &history_advisory] {
+        for spec in ["S S", "F S", "S"] {
+            let history = History {
+                builds: builds(spec),
+                cut_short: Some(why.into()),
+                ..History::default()
+            };
+            let evaluation = evaluate(&history, config);
+            assert_eq!(evaluation.verdict, Inconclusive, "{spec} {config:?}");
+            assert_eq!(evaluation.rules.len(), RULES.len(), "{spec}");
+            for result in &evaluation.rules {
+                assert_eq!(
+                    (result.verdict, result.message.as_str()),
+                    (Inconclusive, why),
+                    "{spec} {}",
+                    result.name
+                );
             }
         }
-        let state = rule(&evaluation, STATE);
-        assert_eq!(state.verdict, Pass, "{name}: the target is still judged");
     }
+    // The same list, whole: judged, and the advisory rules left out.
+    let whole = History {
+        builds: builds("S S"),
+        ..History::default()
+    };
+    assert_eq!(evaluate(&whole, &all_advisory).verdict, Pass);
 }
 
 #[test]
@@ -554,12 +468,9 @@ fn every_rule_is_one_entry_whose_flag_is_an_option() {
         assert!(option.is_some(), "{}: no option --{}", rule.name, rule.flag);
     }
     let needs: Vec<Needs> = RULES.iter().map(|r| r.needs).collect();
-    use Needs::{FullWindow, Nothing, TrustedList};
+    use Needs::{FullWindow, Nothing};
     let history = [FullWindow; 3];
-    assert_eq!(
-        needs,
-        [[Nothing, Nothing, TrustedList].as_slice(), &history].concat()
-    );
+    assert_eq!(needs, [[Nothing; 3].as_slice(), &history].concat());
 }
 
 #[test]
@@ -572,7 +483,7 @@ fn a_rule_the_config_leaves_off_is_not_judged() {
         target: target.as_ref().copied(),
         window: &[],
         failed_phase: None,
-        untrusted: None,
+        cut_short: None,
     };
     let judged: Vec<bool> = RULES.iter().map(|r| (r.judge)(&facts).is_some()).collect();
     assert_eq!(judged, [true, false, true, false, false, false]);

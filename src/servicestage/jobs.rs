@@ -68,14 +68,24 @@ impl<'de> Fields<'de> for RawJob<'de> {
 }
 
 impl RawJob<'_> {
-    /// Every job needs a safe, non-empty id and name.
+    /// Every job needs a safe, non-empty id and name; the id is one URL path segment.
     fn into_job(index: usize, raw: RawJob) -> Result<Job, String> {
         let place = format!("list[{index}]");
+        let id = required_text(raw.job_id.value(), &place, "job_id")?;
+        if !is_path_segment(&id) {
+            return Err(format!("{place}.job_id {id:?} is not one URL path segment"));
+        }
         Ok(Job {
-            id: required_text(raw.job_id.value(), &place, "job_id")?,
+            id,
             name: required_text(raw.job_name.value(), &place, "job_name")?,
         })
     }
+}
+
+/// Whether `id` stays one segment of a request's path once percent-encoded: not empty,
+/// not a dot segment (`.`, `..`: a client or proxy resolves them), no `/`.
+fn is_path_segment(id: &str) -> bool {
+    !matches!(id, "" | "." | "..") && !id.contains('/')
 }
 
 /// Parses one page of the job list.
@@ -118,12 +128,13 @@ pub struct JobList {
 
 impl JobList {
     /// Adds a page; `Ok(true)` when the next page is needed. The same id under two
-    /// names is a `response` error.
+    /// names, or a `total` below the jobs listed so far, is a `response` error.
     pub fn absorb(&mut self, page: JobPage) -> Result<bool, Error> {
         if self.pages == 0 {
             self.total = page.total;
         }
         self.pages += 1;
+        let claimed = page.total;
         let before = self.jobs.len();
         for job in page.jobs {
             match self.index_of.entry(job.id.clone()) {
@@ -141,6 +152,14 @@ impl JobList {
                     self.jobs.push(job);
                 }
             }
+        }
+        if let Some(total) = claimed.filter(|&t| t < self.jobs.len() as u64) {
+            return Err(Error::Response(format!(
+                "the job list counts {total} job(s) on page {} but lists {}: its count \
+                 contradicts its list",
+                self.pages,
+                self.jobs.len()
+            )));
         }
         let brought_new = self.jobs.len() > before;
         let listed_all = self.total.is_some_and(|t| self.jobs.len() as u64 >= t);

@@ -12,6 +12,7 @@ use crate::backend::{Backend, PER_PAGE, Page, PageRef};
 use crate::encoding::percent_encode;
 use crate::error::Error;
 use crate::http::Client;
+use crate::model::record::BuildIds;
 use crate::model::{Build, BuildDetails, Job};
 use crate::secret::{Endpoint, regional};
 use crate::text;
@@ -104,6 +105,11 @@ impl Backend for ServiceStage<'_> {
         );
         let list = parse_phases(&self.client.get(&path, &[], log)?, &build.id)?;
         Ok(failed_phase(&list.phases).map(|phase| phase.name.clone()))
+    }
+
+    /// A ServiceStage build id is the service's (`/assembling/v1/builds/{build_id}`).
+    fn build_ids(&self) -> BuildIds {
+        BuildIds::Service
     }
 }
 

@@ -1,14 +1,20 @@
 //! Test support: run the real binary, and a scripted HTTP/1.1 server on 127.0.0.1.
-#![allow(dead_code)] // each test file uses its own share of these helpers
+#![cfg_attr(
+    not(unix),
+    allow(
+        dead_code,
+        reason = "some helpers serve only the unix-only test modules"
+    )
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -63,7 +69,6 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
-    pub elapsed: Duration,
 }
 
 impl Run {
@@ -98,7 +103,6 @@ impl Run {
 }
 
 pub fn run(command: &mut Command) -> Run {
-    let started = Instant::now();
     let output = command.output().expect("the gate runs");
     Run {
         code: output
@@ -107,13 +111,11 @@ pub fn run(command: &mut Command) -> Run {
             .expect("the gate exits with a code, not a signal"),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
-        elapsed: started.elapsed(),
     }
 }
 
 /// Runs with `stdin` as standard input.
 pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
-    let started = Instant::now();
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -126,7 +128,6 @@ pub fn run_with_stdin(command: &mut Command, stdin: &[u8]) -> Run {
         code: output.status.code().unwrap(),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
-        elapsed: started.elapsed(),
     }
 }
 
@@ -138,6 +139,54 @@ pub fn assert_message_contains(error: &Value, needle: &str) {
     assert!(message.contains(needle), "{needle:?} not in {error}");
 }
 
+/// The fake server, built once per test run: `cargo test` builds the examples, but
+/// `cargo test --test integration` alone does not, and a stale one would test old code.
+pub fn fake_server() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_BIN_EXE_servicestage-gate"))
+                .parent()
+                .unwrap();
+            let mut build = Command::new(env!("CARGO"));
+            build.args(["build", "--quiet", "--example", "fake-servicestage"]);
+            // What cargo sets for a running test: ring's build script watches
+            // CARGO_MANIFEST_DIR, so leaving them would rebuild the world every time.
+            let set_for_tests = [
+                "CARGO_MANIFEST_",
+                "CARGO_PKG_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ];
+            for (name, _) in std::env::vars_os() {
+                let name = name.to_string_lossy();
+                if set_for_tests.iter().any(|p| name.starts_with(p)) {
+                    build.env_remove(name.as_ref());
+                }
+            }
+            match dir.file_name().and_then(|n| n.to_str()) {
+                Some("debug") => {}
+                Some(profile) => {
+                    build.args(["--profile", profile]);
+                }
+                None => {}
+            }
+            let status = build
+                .arg("--target-dir")
+                .arg(dir.parent().unwrap())
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .unwrap();
+            assert!(status.success(), "cargo build --example fake-servicestage");
+            dir.join("examples/fake-servicestage")
+        })
+        .clone()
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -147,9 +196,6 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body, as long as its Content-Length said (capped at 1 MiB).
     pub body: Vec<u8>,
-    /// Which TCP connection carried it, counting from 0.
-    pub connection: usize,
-    pub at: Instant,
 }
 
 impl Recorded {
@@ -243,9 +289,9 @@ impl Server {
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let connection = counter.fetch_add(1, Ordering::SeqCst);
+                counter.fetch_add(1, Ordering::SeqCst);
                 let (recorded, script) = (recorded.clone(), script.clone());
-                thread::spawn(move || serve(stream, connection, &recorded, &*script));
+                thread::spawn(move || serve(stream, &recorded, &*script));
             }
         });
         Server {
@@ -274,7 +320,7 @@ impl Server {
     }
 }
 
-fn serve(stream: TcpStream, connection: usize, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
+fn serve(stream: TcpStream, recorded: &Mutex<Vec<Recorded>>, script: &Script) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut stream = stream;
     loop {
@@ -319,8 +365,6 @@ fn serve(stream: TcpStream, connection: usize, recorded: &Mutex<Vec<Recorded>>, 
             target,
             headers,
             body,
-            connection,
-            at: Instant::now(),
         };
         let index = {
             let mut all = recorded.lock().unwrap();
@@ -417,13 +461,6 @@ pub fn borrowed<'a>(builds: &'a [(String, &'static str, u64)]) -> Vec<(&'a str, 
         .iter()
         .map(|(id, s, d)| (id.as_str(), *s, *d))
         .collect()
-}
-
-/// Reads everything a stream sends until it closes; for a listener that must stay unused.
-pub fn drain(mut stream: TcpStream) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let _ = stream.read_to_end(&mut bytes);
-    bytes
 }
 
 /// An HTTPS server on 127.0.0.1 with the certificate in tests/fixtures (for `localhost` and

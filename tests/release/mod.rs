@@ -1,6 +1,5 @@
 //! Test support for the install paths: scratch folders, release archives built with `tar`,
 //! a `cargo` stand-in, and an HTTPS "release server" on 127.0.0.1.
-#![allow(dead_code)] // each test file uses its own share of these helpers
 
 use std::fs;
 use std::io::{Read, Write};

@@ -199,6 +199,86 @@ fn paging_keeps_each_job_once_and_refuses_conflicting_names() {
 }
 
 #[test]
+fn a_total_below_the_jobs_listed_is_a_response_error() {
+    // (pages, the page whose total contradicts the jobs listed so far, if any)
+    let cases: [(Vec<JobPage>, Option<&str>); 5] = [
+        (
+            vec![page(Some(1), &[("a", "ab"), ("b", "bc")])],
+            Some("the job list counts 1 job(s) on page 1 but lists 2"),
+        ),
+        (
+            vec![page(Some(0), &[("a", "ab")])],
+            Some("the job list counts 0 job(s) on page 1 but lists 1"),
+        ),
+        (
+            vec![
+                page(Some(9), &[("a", "ab"), ("b", "bc")]),
+                page(Some(2), &[("c", "cd")]),
+            ],
+            Some("the job list counts 2 job(s) on page 2 but lists 3"),
+        ),
+        // a repeat is one job, not two
+        (vec![page(Some(1), &[("a", "ab"), ("a", "ab")])], None),
+        (vec![page(Some(2), &[("a", "ab"), ("b", "bc")])], None),
+    ];
+    for (pages, expected) in cases {
+        let mut list = JobList::default();
+        let result = pages.into_iter().try_for_each(|p| list.absorb(p).map(drop));
+        match (result, expected) {
+            (Ok(()), None) => {}
+            (Err(err), Some(message)) => {
+                assert_eq!(err.kind(), "response");
+                assert!(err.message().starts_with(message), "{err}");
+            }
+            (got, expected) => panic!("{got:?}, expected {expected:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_job_id_is_one_url_path_segment() {
+    let cases = [
+        (
+            "..",
+            Err(r#"list[0].job_id ".." is not one URL path segment"#),
+        ),
+        (
+            ".",
+            Err(r#"list[0].job_id "." is not one URL path segment"#),
+        ),
+        (
+            "a/b",
+            Err(r#"list[0].job_id "a/b" is not one URL path segment"#),
+        ),
+        (
+            "/",
+            Err(r#"list[0].job_id "/" is not one URL path segment"#),
+        ),
+        (
+            "../x",
+            Err(r#"list[0].job_id "../x" is not one URL path segment"#),
+        ),
+        ("", Err("list[0] has no job_id")),
+        ("...", Ok("...")),
+        ("a.b", Ok("a.b")),
+        ("..a", Ok("..a")),
+        ("a%2Fb", Ok("a%2Fb")),
+    ];
+    for (id, expected) in cases {
+        let json = format!(r#"{{"list":[{{"job_id":"{id}","job_name":"ab"}}]}}"#);
+        let got = parse(&json);
+        match (&got, expected) {
+            (Ok(page), Ok(kept)) => assert_eq!(page.jobs[0].id, kept),
+            (Err(err), Err(message)) => {
+                assert!(err.starts_with("response: "), "{id:?}: {err}");
+                assert!(err.contains(message), "{id:?}: {err}");
+            }
+            _ => panic!("{id:?}: {got:?}, expected {expected:?}"),
+        }
+    }
+}
+
+#[test]
 fn a_job_list_that_never_ends_is_given_up() {
     let mut list = JobList::default();
     for n in 1..MAX_JOB_PAGES {
