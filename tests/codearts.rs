@@ -6,20 +6,16 @@
 //! reading the same fixture; the rest are CodeArts' own: its faults, its time windows,
 //! the lookup in a CodeArts project, the failed step, `--wait`, `--job`, and ids refused
 //! before anything is sent.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test: processes, files, sockets and the clock"
-)]
-
-mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::*;
+use crate::common::{
+    Reply, Run, Server, TOKEN, assert_any_line, assert_message_contains, example, fake_server,
+    gate, run,
+};
 use serde_json::{Value, json};
 
 const PROJECT: &str = "6d1a0c3b5e7f48a9b2c4d6e8f0a1b3c5";
@@ -33,15 +29,7 @@ struct Fake {
 
 impl Fake {
     fn start(args: &[&str]) -> Fake {
-        let bin = Path::new(env!("CARGO_BIN_EXE_servicestage-gate"))
-            .with_file_name("examples")
-            .join("fake-servicestage");
-        assert!(
-            bin.exists(),
-            "{} is missing: `cargo test` builds it (or cargo build --example fake-servicestage)",
-            bin.display()
-        );
-        let mut child = Command::new(bin)
+        let mut child = Command::new(fake_server())
             .args(["--port", "0"])
             .args(args)
             .stdout(Stdio::piped())

@@ -49,10 +49,11 @@ impl Record {
     pub fn details(&self) -> BuildDetails {
         BuildDetails {
             build_id: self.number.to_string(),
-            state: match self.progress {
-                Progress::Finished { state, .. } => Some(state),
-                Progress::Unfinished { .. } => None,
-            },
+            // The list's own word, as the record holds details against the list.
+            state: Some(match &self.progress {
+                Progress::Finished { state, .. } => state.name().to_string(),
+                Progress::Unfinished { state, .. } => state.clone(),
+            }),
             commit: self.commit.clone(),
             branch: self.branch.clone(),
             started_at: self.start_ms.map(utc),

@@ -29,6 +29,7 @@ use std::time::UNIX_EPOCH;
 use crate::backend::{Backend, Page, PageRef};
 use crate::error::Error;
 use crate::http::Client;
+use crate::model::record::BuildIds;
 use crate::model::{Build, BuildDetails, Job};
 use crate::secret::{Endpoint, regional};
 use crate::text;
@@ -161,6 +162,11 @@ impl Backend for CodeArts<'_> {
             }
         }
         Ok(Page::default())
+    }
+
+    /// CodeArts numbers each job's builds from 1: build 112 of one job is not another's.
+    fn build_ids(&self) -> BuildIds {
+        BuildIds::PerJob
     }
 
     /// From the build list, which carries the commit, branch and times: nothing is sent.

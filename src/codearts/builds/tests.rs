@@ -66,7 +66,7 @@ fn reads_a_page_newest_first_with_the_documented_mapping() {
         details,
         &BuildDetails {
             build_id: "41".into(),
-            state: Some(State::Failed),
+            state: Some("Failed".into()),
             commit: Some(SHA.into()),
             branch: Some("main".into()),
             started_at: Some("2025-01-01 00:00:00 +0000 UTC".into()),
@@ -74,11 +74,13 @@ fn reads_a_page_newest_first_with_the_documented_mapping() {
         }
     );
     assert_eq!(domain[2].1.commit.as_deref(), Some(SHA));
+    // The details hold the list's own word for the state, unfinished included.
+    assert_eq!(domain[1].1.state.as_deref(), Some("Running"));
     assert_eq!(
         domain[3].1,
         BuildDetails {
             build_id: "40".into(),
-            state: Some(State::Cancel),
+            state: Some("Cancel".into()),
             ..BuildDetails::default()
         }
     );
