@@ -725,6 +725,34 @@ fn wait_polls_until_the_target_finishes_and_commit_reads_no_details() {
 }
 
 #[test]
+fn an_older_window_cut_short_leaves_even_the_newest_builds_state_inconclusive() {
+    // The newest window is whole and its newest build Successful; the next one counts five
+    // builds and lists two. The history rules needed it, so the list was cut short.
+    let server = Server::start(|_, index| {
+        let body = match index {
+            0 => builds_answer(&[build(9, "SUCCESS", "Finished", "")]),
+            _ => json!({
+                "result": {"page_index": "0", "total_page": "1", "total_record": "5",
+                           "job_build_states": [build(8, "SUCCESS", "Finished", ""),
+                                                build(7, "SUCCESS", "Finished", "")]},
+                "error": null, "status": "success",
+            })
+            .to_string(),
+        };
+        Reply::ok(body)
+    });
+    let rules = ["--min-success-rate", "50", "--advisory", "min-success-rate"];
+    let out = run(codearts(&server.url(), JOB_A, "api").args(rules));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let report = out.json();
+    assert_eq!(report["verdict"], "inconclusive");
+    for rule in report["rules"].as_array().unwrap() {
+        assert_eq!(rule["verdict"], "inconclusive", "{rule}");
+    }
+    assert_eq!(report["requests"], 2);
+}
+
+#[test]
 fn a_build_two_windows_list_is_kept_once_and_must_not_change() {
     // Windows are asked for newest first, one request each here; a build that started on
     // their shared boundary second is in both.
