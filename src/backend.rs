@@ -3,8 +3,9 @@
 //! ServiceStage implements it in `servicestage/`, CodeArts Build in `codearts/`.
 //!
 //! A trait rather than an enum of backends: each backend lives in its own folder and
-//! touches nothing else but its construction in `fetch`, and `fetch`'s paging, polling and
-//! commit search are tested against a fake backend, with no server and no wall time.
+//! touches nothing else but the choice that builds it (`config::Service::backend`, which
+//! `fetch` calls), and `fetch`'s paging, polling and commit search are tested against a
+//! fake backend, with no server and no wall time.
 
 use crate::error::Error;
 use crate::model::record::BuildIds;
