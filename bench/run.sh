@@ -9,7 +9,11 @@
 #      pages, and a job found by name with its commit's build and failed phase; per job the wall time
 #      (median), requests, TCP connections and TLS handshakes (from the fake's /_stats) and the
 #      ratio to the floor (requests x latency); and 5 jobs in one gate (--job) against one;
-#   4. the action's install step: prebuilt (download from a loopback release server, checksum,
+#   4. CodeArts Build (--backend codearts) beside ServiceStage, end to end over loopback against
+#      a job of 10,000 builds an hour apart: the newest build, and --window 10000 with every
+#      history rule on; wall, CPU, peak RSS and requests (the far-region table has CodeArts rows
+#      too);
+#   5. the action's install step: prebuilt (download from a loopback release server, checksum,
 #      unpack), from source (`version: source`, a cold `cargo install`; BENCH_SOURCE=0 skips
 #      it) and from source again with the build the action's cache restored.
 # Wall times are medians (this machine is shared and noisy), CPU is user + system time.
@@ -44,6 +48,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The fake's CodeArts id for a job id that is not one: the hex of its bytes, padded to 32.
+codearts_id() { printf '%32s' "$(printf '%s' "$1" | od -An -tx1 | tr -d ' \n')" | tr ' ' 0; }
 cpu() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .user + .system' "$1"; }
 median() { jq -r --arg name "$2" '.results[] | select(.command == $name) | .median' "$1"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
@@ -94,6 +100,29 @@ for n in 100 1000 10000; do
   rows+=("| $n | $(stat -c %s "$file") | $(ms "$gi") | $(ms "$ji") | $(ratio "$gi" "$ji") | $(ms "$gc") | $(ms "$jc") | $(ratio "$gc" "$jc") | $rss KiB |")
 done
 
+echo
+echo "== CodeArts Build beside ServiceStage: 10,000 builds an hour apart, over loopback"
+start_server many --builds 10000
+many="$(cat "$work/many.url")"
+history=(--window 10000 --min-success-rate 50 --max-consecutive-failures 5 --max-duration-regression 50)
+backends=("servicestage" "--job-id j --job-name n" "codearts" "--backend codearts --job-id $(codearts_id j) --job-name n")
+many_rows=()
+for i in 0 2; do
+  backend="${backends[$i]}"
+  read -r -a job <<<"${backends[$((i + 1))]}"
+  for rules in newest history; do
+    extra=()
+    [ "$rules" = history ] && extra=("${history[@]}")
+    command=("$gate" --endpoint "$many" "${job[@]}" "${extra[@]}")
+    name="$backend, $rules"
+    hyperfine --shell=none --warmup 2 --runs "$runs" --style basic --export-json "$work/many.json" \
+      --command-name "$name" "${command[*]}"
+    requests=$("${command[@]}" --format json | jq .requests)
+    rss=$(/usr/bin/time -f %M "${command[@]}" 2>&1 >/dev/null | tail -n 1)
+    many_rows+=("| $name | $(ms "$(median "$work/many.json" "$name")") | $(ms "$(cpu "$work/many.json" "$name")") | $requests | $rss KiB |")
+  done
+done
+
 latency_ms=50
 far_runs="${BENCH_FAR_RUNS:-30}"
 echo
@@ -132,6 +161,11 @@ far_case "one job by name (lookup + one page)" --job job-1
 one_job=$(median "$work/far.json" "one job by name (lookup + one page)")
 far_case "5 jobs in one gate" --job job-1 --job job-2 --job job-3 --job job-4 --job job-5
 five_jobs=$(median "$work/far.json" "5 jobs in one gate")
+# CodeArts reads the newest window whole (the order within one is not documented): with
+# 1,000 builds an hour apart that is 29 days of builds on 7 pages.
+codearts_job=(--backend codearts --job-id "$(codearts_id job-1)" --job-name build-1)
+far_case "CodeArts: one job judged (the newest window)" "${codearts_job[@]}"
+far_case "CodeArts: window of 250 (the newest window)" "${codearts_job[@]}" --window 250 --min-success-rate 50
 # The job by name (the job list), the build of a commit (list, then details newest first
 # until the commit matches) and the phase that failed it: examples/commits.json's b3.
 start_server far-commits --fixture examples/commits.json --tls --latency "${latency_ms}ms"
@@ -148,6 +182,11 @@ if [ "$code" != 1 ] || ! grep -q "failed in phase Build" <<<"$verdict"; then
 fi
 hyperfine_flags=(--ignore-failure)
 far_case "name lookup + commit match + failure phases" "${lookup[@]}"
+# The same with CodeArts: the job list of a project, the builds with their commits (the
+# search wants --window candidates, and the job has four builds: all twelve windows), and
+# history-details of the failed build.
+far_case "CodeArts: name lookup + commit match + failed step" --backend codearts \
+  --codearts-project 6d1a0c3b5e7f48a9b2c4d6e8f0a1b3c5 "${lookup[@]}"
 hyperfine_flags=()
 
 echo
@@ -196,6 +235,10 @@ echo
 echo "| builds | file bytes | gate --input | jq | gate / jq (target <= 0.15) | gate CPU | jq CPU | CPU gate / jq | gate peak RSS (target <= 8192 KiB) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "| 10,000 builds over loopback | wall (median) | CPU | requests | peak RSS |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${many_rows[@]}"
 
 echo
 echo "| far region: TLS, $latency_ms ms per response | wall (median) | requests | TCP connections | TLS handshakes | floor (requests x latency) | wall / floor (target <= 1.2) |"

@@ -48,6 +48,9 @@ use std::time::Duration;
 use argh::FromArgs;
 use serde_json::{Value, json};
 
+#[path = "support/codearts.rs"]
+mod codearts;
+
 /// Serve a saved ServiceStage build list with paging on 127.0.0.1.
 #[derive(FromArgs)]
 struct Args {
@@ -406,6 +409,9 @@ fn token_route(server: &Server, request: &Incoming) -> Option<Answer> {
 
 /// Every endpoint the fake serves: add new ones as arms of this match.
 fn route(server: &Server, request: &Incoming) -> Answer {
+    if let Some(answer) = codearts::route(server, request) {
+        return answer;
+    }
     let (method, path, query) = (
         request.method.as_str(),
         request.path.as_str(),

@@ -1,10 +1,11 @@
 //! The one interface `fetch` reads a job's builds through, whatever service runs them:
 //! find a job by name, a page of its builds, a build's details, the phase that failed it.
-//! ServiceStage implements it in `servicestage/`; CodeArts Build will in `codearts/`.
+//! ServiceStage implements it in `servicestage/`, CodeArts Build in `codearts/`.
 //!
 //! A trait rather than an enum of backends: each backend lives in its own folder and
-//! touches nothing else but its construction in `fetch`, and `fetch`'s paging, polling and
-//! commit search are tested against a fake backend, with no server and no wall time.
+//! touches nothing else but the choice that builds it (`config::Service::backend`, which
+//! `fetch` calls), and `fetch`'s paging, polling and commit search are tested against a
+//! fake backend, with no server and no wall time.
 
 use crate::error::Error;
 use crate::model::record::BuildIds;
@@ -16,8 +17,9 @@ pub const PER_PAGE: u32 = 100;
 pub const MAX_PAGES: u32 = 200;
 
 /// Where a page of builds is, in a backend's own terms. ServiceStage pages by `index`
-/// alone (its `page` parameter is `index + 1`); CodeArts Build reads the builds of a time
-/// window (0: the newest) page by page (`page_index`, from 0).
+/// alone (its `page` parameter is `index + 1`); CodeArts Build by time `window` (0: the
+/// newest), each read whole in one call (its own pages, `page_index` from 0, inside), so
+/// its `index` stays 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageRef {
     pub window: u32,

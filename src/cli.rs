@@ -155,12 +155,14 @@ use Fallback::{Described, Value};
 
 options! {
     flags {
-        JOB_ID job_id: (Option<String>) [option] "ID", Described("looked up by name"), "build job ID; without it the ID is looked up from --job-name in the job list";
-        JOB_NAME job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input); to look the ID up: 2-64 letters, digits, - or _, starting with a letter, ending with a letter or digit";
+        JOB_ID job_id: (Option<String>) [option] "ID", Described("looked up by name"), "build job ID (CodeArts: 32 lower-case letters and digits); without it the ID is looked up from --job-name in the job list";
+        JOB_NAME job_name: (Option<String>) [option] "NAME", Fallback::Required, "build job name (required without --input); to look a ServiceStage ID up: 2-64 letters, digits, - or _, starting with a letter, ending with a letter or digit";
         JOB job: (Vec<String>) [option] "NAME", Fallback::None, "gate several jobs by name, each with the same rules; repeatable or comma-separated; excludes --job-id and --job-name";
+        BACKEND backend: (Option<String>) [option] "servicestage|codearts", Value("servicestage"), "the service that runs the build job: ServiceStage, or CodeArts Build (see docs/codearts.md)";
+        CODEARTS_PROJECT codearts_project: (Option<String>) [option] "ID", Fallback::None, "the CodeArts project (32 lower-case letters and digits, from the console URL; not the IAM project ID) whose job list a name is looked up in; --backend codearts only";
         COMMIT commit: (Option<String>) [option] "SHA", Fallback::None, "judge the newest build of this commit (7 to 64 hex digits, a prefix of the commit ServiceStage builds)";
         ENDPOINT endpoint: (Option<String>) [option] "URL", Described("from --region"), "API base URL, e.g. https://servicestage.cn-north-4.myhuaweicloud.com; plain http:// only to loopback";
-        REGION region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com (.myhuaweicloud.eu for eu-west-101)";
+        REGION region: (Option<String>) [option] "REGION", Fallback::None, "region; the endpoint becomes https://servicestage.REGION.myhuaweicloud.com (cloudbuild-ext.REGION with --backend codearts; .myhuaweicloud.eu for eu-west-101)";
         PROJECT_ID project_id: (Option<String>) [option] "ID", Described("$HUAWEICLOUD_SDK_PROJECT_ID"), "project ID, sent as X-Project-Id";
         TOKEN_FILE token_file: (Option<String>) [option] "PATH", Fallback::None, "read the IAM token from this file";
         IAM_ENDPOINT iam_endpoint: (Option<String>) [option] "URL", Described("$HUAWEICLOUD_SDK_IAM_ENDPOINT, else from --region"), "IAM endpoint for password and OIDC logins";

@@ -199,6 +199,17 @@ pub fn count<'de, A: MapAccess<'de>>(
     slot.fill(key, count)
 }
 
+/// The object in field `key`, read as a `T` with the same rules (objects only, each key
+/// once); `null` is `None`. For answers that nest (CodeArts Build's `result`, `error`).
+pub fn object<'de, A, T>(slot: &mut Slot<Option<T>>, map: &mut A, key: &str) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Fields<'de> + Default,
+{
+    let object: Option<Object<T>> = named(map, key)?;
+    slot.fill(key, object.map(|Object(value)| value))
+}
+
 /// A string or null, borrowed from the input when it has no escapes.
 struct Text<'a>(Option<Cow<'a, str>>);
 
@@ -410,6 +421,52 @@ mod tests {
             err.to_string(),
             "response: the pair response is not valid JSON: it is not UTF-8 (byte 9)"
         );
+    }
+
+    #[test]
+    fn nested_objects_are_read_with_the_same_rules() {
+        #[derive(Default, Debug)]
+        struct Outer<'a>(Slot<Option<Pair<'a>>>);
+        impl<'de> Fields<'de> for Outer<'de> {
+            const WHAT: &'static str = "an outer object";
+            fn read<A: MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                if key != "inner" {
+                    return Ok(false);
+                }
+                object(&mut self.0, map, key)?;
+                Ok(true)
+            }
+        }
+        let named = Named {
+            name: "outer",
+            expected: "an outer object",
+        };
+        let outer = parse(br#"{"inner":{"name":"a","x":1}}"#, Outer::default(), named);
+        let inner = outer.unwrap().0.get().flatten().unwrap();
+        assert_eq!(inner.name(), Some("a".into()));
+        let outer = parse(br#"{"inner":null}"#, Outer::default(), named).unwrap();
+        assert!(matches!(outer.0.get(), Some(None)));
+        let cases = [
+            (
+                &br#"{"inner":["a"]}"#[..],
+                "inner: invalid type: sequence, expected a pair object",
+            ),
+            (
+                br#"{"inner":{"name":"a","name":"b"}}"#,
+                "duplicate field `name`",
+            ),
+            (br#"{"inner":{},"inner":{}}"#, "duplicate field `inner`"),
+        ];
+        for (json, expected) in cases {
+            let err = parse(json, Outer::default(), named)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod codearts;
 pub mod config;
 pub mod encoding;
 pub mod error;

@@ -92,8 +92,9 @@ pub struct Run {
     pub let_through: LetThrough,
 }
 
-/// The gateway's throttling codes: a throttled request is a failing service on any status.
-const THROTTLING_CODES: [&str; 2] = ["APIG.0308", "APIGW.0308"];
+/// The gateway's throttling codes, and CodeArts Build's: a throttled request is a failing
+/// service on any status.
+const THROTTLING_CODES: [&str; 3] = ["APIG.0308", "APIGW.0308", "CB.00060211"];
 
 /// Whether an error, after every retry, says the service was unreachable or failing:
 /// `network`, `timeout`, or `http` with a 5xx status or throttling (429, or the gateway's
@@ -215,6 +216,8 @@ mod tests {
             (http(400, Some("APIG.0308")), true),
             (http(403, Some("apigw.0308")), true),
             (http(200, Some("APIG.0308")), true),
+            (http(400, Some("CB.00060211")), true),
+            (http(400, Some("CB.00031105")), false),
             (http(400, None), false),
             (http(404, None), false),
             (http(409, Some("APIG.0309")), false),

@@ -15,6 +15,7 @@ mod action;
 mod api;
 mod ci_examples;
 mod cli;
+mod codearts;
 mod docs;
 mod files;
 mod hostile;

@@ -10,6 +10,7 @@ mod endpoint;
 mod env;
 mod output;
 mod region_hint;
+mod service;
 mod values;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ pub use crate::secret::{
 pub use endpoint::parse_region;
 pub use env::{Env, var};
 pub use output::{Annotations, Ci, Format, GithubFiles, ReportOptions, Symbols, detect_ci};
+pub use service::Service;
 pub use values::MAX_DURATION;
 
 use crate::backend::{MAX_PAGES, PER_PAGE};
@@ -29,9 +31,10 @@ use crate::cli::{Args, opt};
 use crate::error::Error;
 use crate::model::CommitPrefix;
 use crate::rules::{self, RuleConfig};
-use crate::servicestage::{self, is_documented_job_name};
+use crate::servicestage::is_documented_job_name;
 use env::Lookup;
 use region_hint::{SDK_REGIONS, region_hint};
+use service::{resolve_job_id, resolve_service};
 use values::*;
 
 /// Largest `--window`: with `--commit` and history rules the gate pages until twice the
@@ -55,6 +58,8 @@ fn parse_window(s: &str) -> Result<usize, String> {
 pub struct Config {
     /// The job as the user named it (`--job-id`, `--job-name`); empty with `--job`.
     pub job: JobRef,
+    /// Which service runs the job (`--backend`).
+    pub service: Service,
     pub source: Source,
     pub rules: RuleConfig,
     pub wait: Duration,
@@ -142,11 +147,18 @@ pub fn named_jobs(args: &Args, env: Env) -> Vec<JobRef> {
 /// Where the builds come from: a saved response (`--input`, `-` for stdin) or the API.
 fn resolve_source(
     lookup: &Lookup,
-    job: &JobRef,
-    jobs: Vec<JobRef>,
+    (job, jobs): (&JobRef, Vec<JobRef>),
     rules: &RuleConfig,
+    service: &Service,
 ) -> Result<(Source, Option<String>), Error> {
     let source = match lookup.get(opt::INPUT)? {
+        Some(_) if service.is_codearts() => {
+            return Err(Error::Usage(
+                "--input judges a saved ServiceStage build list; with --backend codearts the \
+                 builds are read from the API"
+                    .into(),
+            ));
+        }
         Some(_) if !jobs.is_empty() => {
             return Err(Error::Usage(
                 "--job gates jobs through the API; --input judges one saved response".into(),
@@ -161,7 +173,7 @@ fn resolve_source(
         Some(input) if input.value.trim() == "-" => Source::Saved(None),
         Some(input) => Source::Saved(Some(PathBuf::from(input.value))),
         None => {
-            let (api, region_hint) = resolve_api(lookup, job, !jobs.is_empty())?;
+            let (api, region_hint) = resolve_api(lookup, job, !jobs.is_empty(), service)?;
             return Ok((
                 Source::Api {
                     api: Box::new(api),
@@ -190,12 +202,13 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     })?;
     let junit = lookup.get(opt::JUNIT)?.map(|s| PathBuf::from(s.value));
     let verbose = lookup.switch(opt::VERBOSE)?;
+    let service = resolve_service(&lookup)?;
     let job = JobRef {
-        id: lookup.get(opt::JOB_ID)?.map(|s| s.value),
+        id: resolve_job_id(&lookup, &service)?,
         name: lookup.get(opt::JOB_NAME)?.map(|s| s.value),
     };
-    let jobs = resolve_jobs(&lookup, &job)?;
-    let (source, region_hint) = resolve_source(&lookup, &job, jobs, &rules)?;
+    let jobs = resolve_jobs(&lookup, &job, &service)?;
+    let (source, region_hint) = resolve_source(&lookup, (&job, jobs), &rules, &service)?;
     let report = resolve_report(&lookup, ci, &rules, &source)?;
     let github_files = GithubFiles {
         step_summary: lookup.var("GITHUB_STEP_SUMMARY")?.map(PathBuf::from),
@@ -203,6 +216,7 @@ pub fn resolve(args: &Args, env: Env) -> Result<Config, Error> {
     };
     Ok(Config {
         job,
+        service,
         source,
         rules,
         wait,
@@ -245,7 +259,7 @@ fn resolve_report(
 }
 
 /// `--job` / `SERVICESTAGE_JOB`: names whose ids are looked up, each once.
-fn resolve_jobs(lookup: &Lookup, single: &JobRef) -> Result<Vec<JobRef>, Error> {
+fn resolve_jobs(lookup: &Lookup, single: &JobRef, service: &Service) -> Result<Vec<JobRef>, Error> {
     let (origin, names) = lookup.list(opt::JOB)?;
     if names.is_empty() {
         return Ok(Vec::new());
@@ -259,10 +273,16 @@ fn resolve_jobs(lookup: &Lookup, single: &JobRef) -> Result<Vec<JobRef>, Error> 
     for name in names {
         // `--job` takes names only: the way out is a run of its own, not `--job-id` here.
         let advice = "gate that job in a run of its own, with --job-id and --job-name";
-        check_job_name(&origin, &name, advice)?;
-        // The lookup matches names case-insensitively: `api` and `API` are one job.
-        let seen = jobs.iter().flat_map(|j| &j.name);
-        if seen.into_iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+        if !service.is_codearts() {
+            check_job_name(&origin, &name, advice)?;
+        }
+        // ServiceStage matches names case-insensitively (`api` and `API` are one job),
+        // CodeArts exactly.
+        let same = |n: &String| match service {
+            Service::ServiceStage => n.eq_ignore_ascii_case(&name),
+            Service::CodeArts(_) => *n == name,
+        };
+        if jobs.iter().flat_map(|j| &j.name).any(same) {
             return Err(Error::Usage(format!("{origin}: job {name} is named twice")));
         }
         jobs.push(JobRef {
@@ -387,6 +407,7 @@ fn resolve_api(
     lookup: &Lookup,
     job: &JobRef,
     several: bool,
+    service: &Service,
 ) -> Result<(Api, Option<String>), Error> {
     if !several && job.name.is_none() {
         return Err(Error::Usage(format!(
@@ -397,10 +418,12 @@ fn resolve_api(
     // The name pattern matters only when the name is all there is to find the id by.
     if !several
         && job.id.is_none()
+        && !service.is_codearts()
         && let Some(setting) = lookup.get(opt::JOB_NAME)?
     {
         check_job_name(&setting.origin, &setting.value, "pass the id with --job-id")?;
     }
+    service.check_lookup(several || job.id.is_none(), several)?;
     let timeout = lookup.parsed_or_default(opt::TIMEOUT, parse_positive_duration)?;
     let retries = lookup.parsed_or_default(opt::RETRIES, |s| match parse_count(s)? {
         n @ 0..=10 => Ok(n as u32),
@@ -416,7 +439,7 @@ fn resolve_api(
     let resolved = credentials::resolve(lookup, place)?;
     let region_hint = unlisted_region(lookup, resolved.region.as_deref())?;
     let api = Api {
-        endpoint: resolve_endpoint(lookup, resolved.region.as_deref())?,
+        endpoint: resolve_endpoint(lookup, resolved.region.as_deref(), service)?,
         project_id: resolved.project_id,
         credentials: resolved.credentials,
         timeout,
@@ -474,12 +497,16 @@ fn resolve_project_id(lookup: &Lookup) -> Result<Option<HeaderValue>, Error> {
 }
 
 /// `--endpoint`, else the region's (given, or the auth action's).
-fn resolve_endpoint(lookup: &Lookup, region: Option<&str>) -> Result<Endpoint, Error> {
+fn resolve_endpoint(
+    lookup: &Lookup,
+    region: Option<&str>,
+    service: &Service,
+) -> Result<Endpoint, Error> {
     if let Some(endpoint) = lookup.parsed(opt::ENDPOINT, parse_endpoint)? {
         return Ok(endpoint);
     }
     match region {
-        Some(region) => servicestage::endpoint(region).map_err(Error::Usage),
+        Some(region) => service.endpoint(region).map_err(Error::Usage),
         None => Err(Error::Usage(format!(
             "--endpoint or --region is required (or set {} or {})",
             opt::ENDPOINT.row.variable(),

@@ -17,7 +17,7 @@ use crate::model::record::{JobRecord, Record};
 use crate::model::{Build, BuildDetails, CommitPrefix, FailedPhase, History, Job, State};
 use crate::rules::{self, RuleConfig};
 use crate::select;
-use crate::servicestage::{self, ServiceStage};
+use crate::servicestage;
 pub use pages::collect;
 
 /// What fetching one job gave.
@@ -76,13 +76,13 @@ pub fn job_history(
             };
         }
     };
-    let backend = ServiceStage::new(&client);
+    let backend = config.service.backend(&client);
     let polling = Polling {
         wait: config.wait,
         interval: config.poll_interval,
     };
     let (judged, history) = fetch(
-        &backend,
+        &*backend,
         &config.rules,
         polling,
         job,

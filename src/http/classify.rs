@@ -55,8 +55,9 @@ pub enum Retry {
     Throttled(Option<Duration>),
 }
 
-/// The error codes Huawei's API gateway throttles with, on whatever status.
-const THROTTLING_CODES: [&str; 2] = ["APIG.0308", "APIGW.0308"];
+/// The error codes Huawei's API gateway throttles with, on whatever status, and CodeArts
+/// Build's own "requests too frequent" (HTTP 400).
+const THROTTLING_CODES: [&str; 3] = ["APIG.0308", "APIGW.0308", "CB.00060211"];
 
 fn is_throttling(code: Option<&str>) -> bool {
     code.is_some_and(|c| {
@@ -197,7 +198,7 @@ fn advice(status: u16, location: Option<&str>, context: &Context) -> String {
             get a new one"
             .to_string(),
         403 => "the credentials may not read this job: check the project id and the IAM \
-            permissions for ServiceStage"
+            permissions for the service (ServiceStage, or CodeArts Build with --backend codearts)"
             .to_string(),
         404 => {
             "not found: check --job-id and --job-name, and that the endpoint is the job's region"

@@ -256,6 +256,31 @@ fn responses_classified() {
             "throttled by the API gateway, still after 3 retries",
         ),
         (
+            "400 CB.00060211: CodeArts Build's throttling",
+            Response {
+                status: 400,
+                body: br#"{"error_code":"CB.00060211","error_msg":"Requests are too frequent."}"#,
+                ..Response::default()
+            },
+            failed(
+                "http",
+                Some(400),
+                Some("CB.00060211"),
+                Retry::Throttled(None),
+            ),
+            "Requests are too frequent. (throttled by the API gateway, still after 3 retries)",
+        ),
+        (
+            "400 CB.00060212 is not throttling",
+            Response {
+                status: 400,
+                body: br#"{"error_code":"CB.00060212","error_msg":"x"}"#,
+                ..Response::default()
+            },
+            failed("http", Some(400), Some("CB.00060212"), Retry::Never),
+            "unexpected HTTP status 400",
+        ),
+        (
             "403 APIGW.0308 with Retry-After",
             Response {
                 status: 403,
