@@ -185,9 +185,13 @@ class Fake(http.server.BaseHTTPRequestHandler):
         if job == "id-broken":
             body = {"error_code": "SVCSTG.400", "error_msg": Fake.message}
             return self.reply(400, body)
-        state = "Failed" if job == "id-ids" else "Successful"
-        builds = [{"build_id": Fake.message, "build_state": state, "duration": 5}]
-        builds.append({"build_id": "older", "build_state": "Successful", "duration": 4})
+        # A build id belongs to one job (the gate refuses one id in two jobs): only job
+        # `ids` serves the hostile id.
+        if job == "id-ids":
+            builds = [{"build_id": Fake.message, "build_state": "Failed", "duration": 5}]
+        else:
+            builds = [{"build_id": f"{job}-2", "build_state": "Successful", "duration": 5}]
+        builds.append({"build_id": f"{job}-1", "build_state": "Successful", "duration": 4})
         return self.reply(200, {"total": 2, "page": 1, "per_page": 2, "list": builds})
 
 
