@@ -157,7 +157,11 @@ mod tests {
     fn reports_come_back_in_the_order_the_jobs_were_given() {
         let jobs = [job("a"), job("b"), job("c"), job("d")];
         // Two workers, each done in its own order; "c"'s worker stopped before it.
-        let done = vec![(3, judged("d", 4)), (1, judged("b", 2)), (0, judged("a", 1))];
+        let done = vec![
+            (3, judged("d", 4)),
+            (1, judged("b", 2)),
+            (0, judged("a", 1)),
+        ];
         let stopped = JobReport {
             job: job("c"),
             outcome: Err(Error::Response("the job's worker stopped".into())),

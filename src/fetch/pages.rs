@@ -506,7 +506,10 @@ mod tests {
         for _ in 2..MAX_COLLISIONS {
             assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
         }
-        assert_eq!((seen.collisions, seen.keyed.is_some()), (MAX_COLLISIONS, false));
+        assert_eq!(
+            (seen.collisions, seen.keyed.is_some()),
+            (MAX_COLLISIONS, false)
+        );
         assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
         assert!(seen.keyed.is_some());
         assert_eq!(seen.find_or_record(&builds, &build("a")), Some(0));
@@ -528,7 +531,12 @@ mod tests {
             let buckets: HashSet<u64> = hashes.iter().map(|h| h & 0x3fff).collect();
             assert_eq!(hashes.len(), ids.len(), "{}", ids[1]);
             // 10,000 ids in 16,384 buckets at random fill about 7,800 of them.
-            assert!(buckets.len() > 7_000, "{}: {} buckets", ids[1], buckets.len());
+            assert!(
+                buckets.len() > 7_000,
+                "{}: {} buckets",
+                ids[1],
+                buckets.len()
+            );
         }
     }
 

@@ -601,10 +601,7 @@ fn the_commit_search_skips_unfinished_builds_only_with_ignore_running() {
     ];
     let commit = CommitPrefix::parse(&SHA[..7]).unwrap();
     // finished only, the build found, the details read
-    let cases = [
-        (false, Some("b3"), "b3"),
-        (true, Some("b2"), "b2"),
-    ];
+    let cases = [(false, Some("b3"), "b3"), (true, Some("b2"), "b2")];
     for (finished_only, found, expected_reads) in cases {
         let mut reads = Vec::new();
         let mut read = |build: &Build| {
