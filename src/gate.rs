@@ -66,7 +66,7 @@ fn in_parallel(
     log: &(dyn Fn(&str) + Sync),
 ) -> Vec<JobReport> {
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, JobReport)> = std::thread::scope(|scope| {
+    let done = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.len().min(MAX_PARALLEL))
             .map(|_| scope.spawn(|| work(config, jobs, &next, shared, log)))
             .collect();
@@ -75,10 +75,15 @@ fn in_parallel(
             .flat_map(|worker| worker.join().unwrap_or_default())
             .collect()
     });
-    done.sort_by_key(|(index, _)| *index);
+    in_given_order(jobs, done)
+}
+
+/// The workers' reports, each with the index of its job, as one report per job in the
+/// order the jobs were given. A worker that panicked leaves its jobs unjudged: an error,
+/// never a pass.
+fn in_given_order(jobs: &[JobRef], mut done: Vec<(usize, JobReport)>) -> Vec<JobReport> {
     let report = |(index, job): (usize, &JobRef)| match done.iter().position(|(i, _)| *i == index) {
         Some(at) => done.swap_remove(at).1,
-        // A worker that panicked leaves its job unjudged: an error, never a pass.
         None => JobReport {
             job: job.clone(),
             outcome: Err(Error::Response("the job's worker stopped".into())),
@@ -126,5 +131,45 @@ fn work(
             &mut prefixed,
         );
         done.push((index, judged(config, fetched)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(name: &str) -> JobRef {
+        JobRef {
+            id: None,
+            name: Some(name.into()),
+        }
+    }
+
+    fn judged(name: &str, requests: u32) -> JobReport {
+        JobReport {
+            job: job(name),
+            outcome: Err(Error::Network(format!("{name} unreachable"))),
+            requests,
+        }
+    }
+
+    #[test]
+    fn reports_come_back_in_the_order_the_jobs_were_given() {
+        let jobs = [job("a"), job("b"), job("c"), job("d")];
+        // Two workers, each done in its own order; "c"'s worker stopped before it.
+        let done = vec![
+            (3, judged("d", 4)),
+            (1, judged("b", 2)),
+            (0, judged("a", 1)),
+        ];
+        let stopped = JobReport {
+            job: job("c"),
+            outcome: Err(Error::Response("the job's worker stopped".into())),
+            requests: 0,
+        };
+        assert_eq!(
+            in_given_order(&jobs, done),
+            [judged("a", 1), judged("b", 2), stopped, judged("d", 4)]
+        );
     }
 }

@@ -64,9 +64,10 @@ pub fn collect(
     Ok(history)
 }
 
-/// The builds of one saved page, each once: the whole list there is.
+/// The builds of one saved page, each once: the whole list there is. Any page after it is
+/// empty, and a page that brings nothing new ends the list.
 pub fn one_page(page: Page, rules: &RuleConfig) -> Result<History, Error> {
-    let mut page = Some(Page { next: None, ..page });
+    let mut page = Some(page);
     collect(
         |_| Ok(page.take().unwrap_or_default()),
         rules,
@@ -484,6 +485,59 @@ mod tests {
             seen.find_or_record(&[build("a"), build("b")], &build("b")),
             Some(1)
         );
+    }
+
+    #[test]
+    fn a_repeat_is_found_without_a_collision_and_a_collision_by_a_scan() {
+        let builds = [build("a"), build("b")];
+        let mut seen = Seen::default();
+        assert_eq!(seen.find_or_record(&builds[..0], &builds[0]), None);
+        assert_eq!(seen.find_or_record(&builds[..1], &builds[1]), None);
+        assert_eq!(seen.find_or_record(&builds, &build("a")), Some(0));
+        assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
+        assert_eq!(seen.collisions, 0, "repeats are not collisions");
+        // "b" and then "c" land where "a" is, as a server's crafted ids would.
+        seen.indexes.insert(seen.hash("b"), 0);
+        seen.indexes.insert(seen.hash("c"), 0);
+        assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
+        assert_eq!(seen.find_or_record(&builds, &build("c")), None);
+        assert_eq!(seen.collisions, 2);
+        // Up to MAX_COLLISIONS of them are settled by scans; the next moves to SipHash.
+        for _ in 2..MAX_COLLISIONS {
+            assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
+        }
+        assert_eq!(
+            (seen.collisions, seen.keyed.is_some()),
+            (MAX_COLLISIONS, false)
+        );
+        assert_eq!(seen.find_or_record(&builds, &build("b")), Some(1));
+        assert!(seen.keyed.is_some());
+        assert_eq!(seen.find_or_record(&builds, &build("a")), Some(0));
+    }
+
+    /// Ids as ServiceStage and CodeArts send them (`--generate`'s form, and 32 hex digits)
+    /// never collide in the fast hash, and spread over the buckets the map takes from the
+    /// hash's low bits.
+    #[test]
+    fn the_fast_hash_tells_api_ids_apart() {
+        use std::collections::HashSet;
+        let hash = |id: &str| BuildHasherDefault::<IdHasher>::default().hash_one(id);
+        for form in [
+            |n: u32| format!("{n:08x}-7d6e-4c5b-8a9f-000000000000"),
+            |n: u32| format!("{:032x}", u128::from(n) << 64),
+        ] {
+            let ids: Vec<String> = (0..10_000).map(form).collect();
+            let hashes: HashSet<u64> = ids.iter().map(|id| hash(id)).collect();
+            let buckets: HashSet<u64> = hashes.iter().map(|h| h & 0x3fff).collect();
+            assert_eq!(hashes.len(), ids.len(), "{}", ids[1]);
+            // 10,000 ids in 16,384 buckets at random fill about 7,800 of them.
+            assert!(
+                buckets.len() > 7_000,
+                "{}: {} buckets",
+                ids[1],
+                buckets.len()
+            );
+        }
     }
 
     #[test]

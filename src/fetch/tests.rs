@@ -591,3 +591,28 @@ fn a_saved_page_cut_short_or_with_counts_below_its_list() {
         assert_eq!(got, expected, "{counts}");
     }
 }
+
+#[test]
+fn the_commit_search_skips_unfinished_builds_only_with_ignore_running() {
+    let candidates = [
+        Build::unfinished("b3", "Building"),
+        Build::finished("b2", State::Failed, 1),
+        Build::finished("b1", State::Successful, 1),
+    ];
+    let commit = CommitPrefix::parse(&SHA[..7]).unwrap();
+    // finished only, the build found, the details read
+    let cases = [(false, Some("b3"), "b3"), (true, Some("b2"), "b2")];
+    for (finished_only, found, expected_reads) in cases {
+        let mut reads = Vec::new();
+        let mut read = |build: &Build| {
+            reads.push(build.id.clone());
+            Ok(details(&build.id, None, SHA))
+        };
+        let result = find_commit(&candidates, &commit, finished_only, &mut read).unwrap();
+        assert_eq!(
+            (result.map(|d| d.build_id), reads.join(" ")),
+            (found.map(str::to_string), expected_reads.to_string()),
+            "finished only: {finished_only}"
+        );
+    }
+}

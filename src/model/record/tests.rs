@@ -480,6 +480,18 @@ fn answers_that_agree_are_recorded_and_a_contradiction_names_both() {
             Ok(()),
         ),
         (
+            // The builds a shorter look did not reach stay known, below the ones it listed.
+            "a build gone below one a shorter look did not reach",
+            vec![
+                Listed("j", "b3:S b2:S b1:S", 1),
+                Listed("j", "b4:S b3:S", 2),
+                Listed("j", "b4:S b2:S", 3),
+            ],
+            Err(
+                "response: build b3 is in the build list of poll 2 but missing from poll 3, which still lists build b2, listed below it",
+            ),
+        ),
+        (
             "one id for two names",
             vec![Job("x", "api"), Job("x", "web")],
             Err(
@@ -532,28 +544,40 @@ fn details_give_back_what_the_record_holds() {
         name: "web".into(),
     };
     let facts = record.job(&job, "--job-id", BuildIds::Service).unwrap();
-    let read = |commit: Option<&str>, branch: Option<&str>, poll| {
+    let read = |commit: Option<&str>, branch: Option<&str>, started: Option<&str>, poll| {
         let details = BuildDetails {
             build_id: "b1".into(),
             commit: commit.map(str::to_string),
             branch: branch.map(str::to_string),
+            started_at: started.map(str::to_string),
             ended_at: Some(format!("end {poll}")),
             ..BuildDetails::default()
         };
         facts.details(&details, poll).unwrap()
     };
-    let first = read(Some("abc"), None, 1);
+    let first = read(Some("abc"), None, None, 1);
     assert_eq!((first.commit.as_deref(), first.branch), (Some("abc"), None));
-    // A later answer without the commit still has it; the branch is learnt.
-    let second = read(None, Some("main"), 2);
-    assert_eq!(
+    // A later answer without the commit still has it; the branch and start are learnt.
+    let second = read(None, Some("main"), Some("12:00"), 2);
+    let held = |d: &BuildDetails| {
         (
-            second.commit.as_deref(),
-            second.branch.as_deref(),
-            second.ended_at.as_deref()
-        ),
-        (Some("abc"), Some("main"), Some("end 2"))
-    );
+            d.commit.clone(),
+            d.branch.clone(),
+            d.started_at.clone(),
+            d.ended_at.clone(),
+        )
+    };
+    let known = |end: &str| {
+        (
+            Some("abc".to_string()),
+            Some("main".to_string()),
+            Some("12:00".to_string()),
+            Some(end.to_string()),
+        )
+    };
+    assert_eq!(held(&second), known("end 2"));
+    // An answer with none of them still gets back all three.
+    assert_eq!(held(&read(None, None, None, 3)), known("end 3"));
 }
 
 #[test]
