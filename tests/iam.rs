@@ -752,7 +752,14 @@ fn a_token_renewed_in_one_job_is_refused_in_another_jobs_answer() {
 fn password_jobs(api: &Server, iam: &Server, jobs: &[String]) -> Command {
     let mut command = gate();
     command
-        .args(["--endpoint", &api.url(), "--region", "cn-north-4", "--format", "json"])
+        .args([
+            "--endpoint",
+            &api.url(),
+            "--region",
+            "cn-north-4",
+            "--format",
+            "json",
+        ])
         .env("SERVICESTAGE_IAM_ENDPOINT", iam.url())
         .env("SERVICESTAGE_IAM_USER", "ci-gate")
         .env("SERVICESTAGE_IAM_DOMAIN", "acme")
@@ -771,7 +778,10 @@ fn a_refused_login_is_sent_once_for_all_jobs() {
         "/assembling/v1/jobs" => job_list(r),
         _ => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
     });
-    let iam = Server::always(401, r#"{"error_code":"IAM.0101","error_msg":"wrong password"}"#);
+    let iam = Server::always(
+        401,
+        r#"{"error_code":"IAM.0101","error_msg":"wrong password"}"#,
+    );
     let jobs: Vec<String> = (0..10).map(|i| format!("job{i}")).collect();
     let out = run(&mut password_jobs(&api, &iam, &jobs));
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
@@ -810,18 +820,25 @@ fn a_token_holding_a_credential_is_refused_unshown_and_unsent() {
     for token in [PASSWORD, with_password] {
         let iam = iam_issuing(token);
         let out = run(password(&api, &iam).arg("-v").env("GITHUB_ACTIONS", "true"));
-        auth_error(&out, "the IAM password login answered with an X-Subject-Token");
+        auth_error(
+            &out,
+            "the IAM password login answered with an X-Subject-Token",
+        );
         assert_message_contains(&out.json()["error"], "holds a configured credential");
         assert!(!out.stderr.contains("::add-mask::"), "{}", out.stderr);
     }
     // the OIDC exchange answering with the ID token it was given
     let iam = iam_issuing(JWT);
-    let out = run(github_oidc(&api, &iam).env("GITHUB_ACTIONS", "true"));
-    auth_error(&out, "the IAM exchange of the OIDC ID token answered with an X-Subject-Token");
+    let out = run(&mut github_oidc(&api, &iam));
+    auth_error(
+        &out,
+        "the IAM exchange of the OIDC ID token answered with an X-Subject-Token",
+    );
     assert!(api.requests().is_empty(), "{:?}", api.requests());
 
     // GitHub answering with the runner's request token as the ID token
     let github = Server::always(200, &format!(r#"{{"value":"{RUNNER}"}}"#));
+    let iam = iam_issuing(IAM_TOKEN);
     let mut command = github_oidc(&api, &iam);
     command.env(
         "ACTIONS_ID_TOKEN_REQUEST_URL",
@@ -897,9 +914,18 @@ fn a_redirect_from_the_github_token_url_names_that_url() {
     assert_eq!(out.code, 3, "{}", out.stdout);
     let error = &out.json()["error"];
     assert_eq!(error["kind"], "http");
-    assert_message_contains(error, &format!("redirect from {}/github/idtoken", github.url()));
+    assert_message_contains(
+        error,
+        &format!("redirect from {}/github/idtoken", github.url()),
+    );
     assert_message_contains(error, "ACTIONS_ID_TOKEN_REQUEST_URL");
-    assert!(!error["message"].as_str().unwrap().contains("--iam-endpoint"), "{error}");
+    assert!(
+        !error["message"]
+            .as_str()
+            .unwrap()
+            .contains("--iam-endpoint"),
+        "{error}"
+    );
     out.assert_hides(&["QUERY-SECRET-1"]);
     assert!(iam.requests().is_empty());
 }

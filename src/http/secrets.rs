@@ -3,6 +3,7 @@
 //! out, since a cut-out secret still leaks through its partial or encoded copies.
 
 use std::collections::HashSet;
+use std::sync::{PoisonError, RwLock};
 
 use crate::encoding::percent_decode;
 
@@ -31,10 +32,10 @@ impl Secrets {
         secrets
     }
 
-    /// Adds a credential: itself, in upper and lower case (a hex signature is the same
-    /// credential in either), and its base64 forms in both alphabets.
+    /// Adds a credential: its secret part, in upper and lower case (a hex signature is the
+    /// same credential in either), and its base64 forms in both alphabets.
     pub fn add(&mut self, value: &str) {
-        let value = value.as_bytes();
+        let value = secret_part(value).as_bytes();
         if value.is_empty() {
             return;
         }
@@ -104,6 +105,46 @@ impl Secrets {
             let bit = filter_bit(gram);
             self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.grams.contains(&gram)
         })
+    }
+}
+
+/// What a response is checked against, read when it is examined.
+pub enum Known<'k> {
+    /// The run's secrets as they are at that moment (a token another thread obtained
+    /// since the request was sent included), and a signed request's own signature.
+    Run(&'k RwLock<Secrets>, Option<&'k str>),
+    /// The run's secrets as a login holds them while it runs.
+    Held(&'k Secrets),
+}
+
+impl Known<'_> {
+    /// `examine` with every secret known now.
+    pub fn examine<T>(&self, examine: impl FnOnce(&Secrets) -> T) -> T {
+        match *self {
+            Known::Held(secrets) => examine(secrets),
+            Known::Run(run, signature) => {
+                let run = run.read().unwrap_or_else(PoisonError::into_inner);
+                match signature {
+                    None => examine(&run),
+                    Some(signature) => {
+                        let mut with_signature = run.clone();
+                        with_signature.add(signature);
+                        examine(&with_signature)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The part of a credential that is secret. A JWT's header and claims are base64url JSON
+/// that other tokens of its issuer share (GitHub's runner token and the ID token it
+/// fetches begin alike, and name the same host): a JWT is recognised by its signature,
+/// which nothing else holds, and which every copy of the whole token carries.
+fn secret_part(value: &str) -> &str {
+    match value.split('.').collect::<Vec<_>>()[..] {
+        [header, _, signature] if header.starts_with("eyJ") && signature.len() >= GRAM => signature,
+        _ => value,
     }
 }
 
@@ -266,6 +307,56 @@ mod tests {
         for text in innocent {
             assert!(!secrets.found_in(text.as_bytes()), "{text}");
         }
+    }
+
+    /// GitHub's runner token and the ID token it fetches share their header and the host
+    /// in their claims; only the signature tells them apart.
+    #[test]
+    fn a_jwt_is_recognised_by_its_signature() {
+        const HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsIng1dCI6ImVCWl9jbjNzWFlBZDBjaDRU";
+        const CLAIMS: &str =
+            "eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0";
+        let runner = format!("{HEADER}.{CLAIMS}.k3Jq9XwZp0Lr7TcVb2Nm5HsYd8Ue");
+        let secrets = Secrets::new([runner.as_str()]);
+        let other = format!("{HEADER}.{CLAIMS}.Zx7Wq2Ep9Rt4Yu1Io8Pa5Sd3Fg6H");
+        assert!(
+            !secrets.found_in(other.as_bytes()),
+            "another token of the issuer"
+        );
+        for echoed in [runner.as_str(), "k3Jq9XwZp0Lr7Tc", "K3JQ9XWZP0LR7TC"] {
+            assert!(secrets.found_in(echoed.as_bytes()), "{echoed}");
+        }
+        // a short signature (`alg: none`), a header that is no JSON or two parts: all of it
+        for whole in [
+            "eyJ.JWT.sig",
+            "abcdefghij.klm.nopqrstuvwxyz",
+            "eyJabcdefghij.klmnop",
+        ] {
+            let secrets = Secrets::new([whole]);
+            let head = &whole[..whole.find('.').unwrap()];
+            assert!(secrets.found_in(whole.as_bytes()), "{whole}");
+            assert_eq!(
+                secrets.found_in(format!("{head}.").as_bytes()),
+                head.len() >= GRAM,
+                "{whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_response_is_checked_against_the_secrets_known_when_it_is_examined() {
+        let run = RwLock::new(Secrets::new(["first-token-0a1b"]));
+        let known = Known::Run(&run, None);
+        assert!(!known.examine(|s| s.found_in(b"renewed-token-9z8y")));
+        run.write().unwrap().add("renewed-token-9z8y");
+        assert!(known.examine(|s| s.found_in(b"renewed-token-9z8y")));
+        // a request's signature counts for its own answer only
+        let signed = Known::Run(&run, Some("0123456789abcdef"));
+        assert!(signed.examine(|s| s.found_in(b"sig 0123456789ABCDEF")));
+        assert!(signed.examine(|s| s.found_in(b"first-token-0a1b")));
+        assert!(!known.examine(|s| s.found_in(b"0123456789abcdef")));
+        let held = Secrets::new(["held-secret-77"]);
+        assert!(Known::Held(&held).examine(|s| s.found_in(b"held-secret-77")));
     }
 
     #[test]

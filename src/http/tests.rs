@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::secret::{IamLogin, ProjectScope};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 /// Answers `replies` in turn on one kept-alive connection; returns the URL and the
@@ -16,26 +16,45 @@ fn serve(replies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<Str
         let mut writer = stream;
         let mut seen = Vec::new();
         for reply in replies {
-            let mut head = String::new();
-            while !head.ends_with("\r\n\r\n") {
-                reader.read_line(&mut head).unwrap();
-            }
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length: ")
-                        .map(str::to_string)
-                })
-                .map_or(0, |n| n.trim().parse().unwrap());
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            seen.push(format!("{head}{}", String::from_utf8(body).unwrap()));
+            seen.push(read_request(&mut reader));
             writer.write_all(reply.as_bytes()).unwrap();
         }
         seen
     });
     (url, seen)
+}
+
+/// One request's head and body.
+fn read_request(reader: &mut impl BufRead) -> String {
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        reader.read_line(&mut head).unwrap();
+    }
+    let length = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_string)
+        })
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    format!("{head}{}", String::from_utf8(body).unwrap())
+}
+
+/// Answers `replies` in turn, one request per connection, on as many connections as come.
+fn serve_each(replies: Vec<&'static str>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for (reply, stream) in replies.into_iter().zip(listener.incoming()) {
+            let mut stream = stream.unwrap();
+            read_request(&mut BufReader::new(stream.try_clone().unwrap()));
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    url
 }
 
 fn api(url: &str, retries: u32) -> Settings {
@@ -46,6 +65,7 @@ fn api(url: &str, retries: u32) -> Settings {
         timeout: Duration::from_secs(5),
         retries,
         ca_certs: Vec::new(),
+        region_hint: None,
     }
 }
 
@@ -263,4 +283,84 @@ fn a_token_file_is_read_once_and_checked_as_a_header_value() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 19 item 6: client B's request, sent with the first token, is answered only after
+/// client A renewed the token; the answer carries the renewed token, and B examines it
+/// against the run's secrets as they are then.
+#[test]
+fn a_token_another_client_obtains_is_checked_in_answers_examined_after() {
+    const EXPIRED: &str = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 29\r\n\r\n\
+                           {\"error_msg\":\"token expires\"}";
+    const RENEWED: &str =
+        "HTTP/1.1 201 Created\r\nX-Subject-Token: RENEWED-9z8y7x\r\nContent-Length: 2\r\n\r\n{}";
+    const ECHO: &str = "HTTP/1.1 200 OK\r\nContent-Length: 35\r\n\r\n\
+                        {\"list\":[{\"build_id\":\"RENEWED-9z8y7x\"}]}";
+    let iam = serve_each(vec![ISSUED, RENEWED]);
+    let (a, _) = serve(vec![EXPIRED, PAGE]);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = format!("http://{}", listener.local_addr().unwrap());
+    let (arrived, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let head = read_request(&mut BufReader::new(stream.try_clone().unwrap()));
+        arrived.0.send(head).unwrap();
+        release.1.recv().unwrap();
+        stream.write_all(ECHO.as_bytes()).unwrap();
+    });
+    let apis = [password_api(&a, &iam), password_api(&b, &iam)];
+    let session = Session::new(&apis[0].credentials, &|_| {});
+    let client = |api| {
+        let deadline = Deadline::for_run(Duration::ZERO, Duration::from_secs(5), 0, &SystemClock);
+        Client::new(api, false, deadline, &session).unwrap()
+    };
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| client(&apis[1]).get("/builds", &[], &mut |_| {}));
+        let sent = arrived.1.recv().unwrap().to_ascii_lowercase();
+        assert!(sent.contains("x-auth-token: iam-t1\r\n"), "{sent}");
+        client(&apis[0]).get("/builds", &[], &mut |_| {}).unwrap();
+        release.0.send(()).unwrap();
+        let refused = second.join().unwrap().unwrap_err();
+        assert_eq!(refused.kind(), "response", "{refused}");
+        assert!(
+            refused.message().contains("echoed a credential"),
+            "{refused}"
+        );
+    });
+    assert_eq!(session.requests(), 2, "one login, one renewal");
+}
+
+#[test]
+fn a_host_that_does_not_resolve_repeats_the_region_hint() {
+    let hint = "--region: xx-nowhere-1 is not a ServiceStage region the official SDKs list; \
+                did you mean cn-north-1?";
+    let origin = "https://servicestage.xx-nowhere-1.myhuaweicloud.com";
+    for (region_hint, expected) in [
+        (
+            Some(hint.to_string()),
+            format!(
+                "could not resolve the host of {origin}: check --endpoint or --region ({hint})"
+            ),
+        ),
+        (
+            None,
+            format!("could not resolve the host of {origin}: check --endpoint or --region"),
+        ),
+    ] {
+        let api = Settings {
+            region_hint,
+            ..api("http://127.0.0.1:9", 0)
+        };
+        let session = Session::new(&api.credentials, &|_| {});
+        let deadline = Deadline::for_run(Duration::ZERO, api.timeout, 0, &SystemClock);
+        let client = Client::new(&api, false, deadline, &session).unwrap();
+        let failure = client.transport_failure(
+            ureq::Error::HostNotFound,
+            false,
+            &session.known(None),
+            origin,
+        );
+        assert_eq!(failure.error, Error::Network(expected));
+        assert_eq!(failure.retry, Retry::After(None));
+    }
 }
