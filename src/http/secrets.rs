@@ -9,8 +9,6 @@ use crate::encoding::percent_decode;
 
 /// A run of this many bytes of a credential (or of one of its encodings) is recognised.
 const GRAM: usize = 10;
-/// Bits of the prefilter that keeps the exact lookup off the common path.
-const FILTER_BITS: usize = 1 << 20;
 /// Decoding rounds for nested encodings (a percent-encoded JSON escape, ...).
 const ROUNDS: usize = 3;
 
@@ -18,7 +16,6 @@ const ROUNDS: usize = 3;
 pub struct Secrets {
     /// Every `GRAM`-byte run of every form of every credential, packed into an integer.
     grams: HashSet<u128>,
-    filter: Vec<u64>,
     /// Forms shorter than `GRAM`, recognised whole.
     short: Vec<Vec<u8>>,
 }
@@ -39,9 +36,6 @@ impl Secrets {
         if value.is_empty() {
             return;
         }
-        if self.filter.is_empty() {
-            self.filter = vec![0; FILTER_BITS / 64];
-        }
         let mut forms = vec![value.to_vec()];
         for folded in [value.to_ascii_uppercase(), value.to_ascii_lowercase()] {
             if !forms.contains(&folded) {
@@ -54,11 +48,7 @@ impl Secrets {
                 self.short.push(form);
                 continue;
             }
-            for window in form.windows(GRAM) {
-                let gram = pack(window);
-                self.filter[filter_bit(gram) / 64] |= 1 << (filter_bit(gram) % 64);
-                self.grams.insert(gram);
-            }
+            self.grams.extend(form.windows(GRAM).map(pack));
         }
     }
 
@@ -95,15 +85,14 @@ impl Secrets {
         {
             return true;
         }
-        if self.grams.is_empty() || text.len() < GRAM {
+        if text.len() < GRAM {
             return false;
         }
         let mask = (1u128 << (8 * GRAM)) - 1;
         let mut gram = pack(&text[..GRAM - 1]);
         text[GRAM - 1..].iter().any(|&b| {
             gram = ((gram << 8) | u128::from(b)) & mask;
-            let bit = filter_bit(gram);
-            self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.grams.contains(&gram)
+            self.grams.contains(&gram)
         })
     }
 }
@@ -152,11 +141,6 @@ fn pack(bytes: &[u8]) -> u128 {
     bytes
         .iter()
         .fold(0u128, |packed, &b| (packed << 8) | u128::from(b))
-}
-
-fn filter_bit(gram: u128) -> usize {
-    let mixed = ((gram as u64) ^ ((gram >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 44) as usize % FILTER_BITS
 }
 
 /// The base64 characters that depend on `value` alone, wherever it starts in the encoded
