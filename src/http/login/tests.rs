@@ -132,3 +132,119 @@ fn configured_credentials_are_known_from_the_start() {
     );
     assert!(!session.known(None).examine(|s| s.found_in(b"static-to")));
 }
+
+fn answer(status: u16, body: &str) -> Received {
+    Received {
+        status,
+        encoding: None,
+        retry_after: None,
+        request_id: None,
+        location: None,
+        subject_token: None,
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+const SECRET: &str = "PASSWORD-1f2e3d";
+
+/// A login answer's status, body and `Retry-After`, to what the login does with it.
+#[test]
+fn login_answers_are_taken_refused_or_retried() {
+    let now = humantime::parse_rfc3339("2026-11-28T12:00:00Z").unwrap();
+    let secrets = Secrets::new([SECRET]);
+    let url = "https://iam.example/v3/auth/tokens";
+    let step = Step::PasswordLogin;
+    for status in [200, 201] {
+        let taken = login_answer(answer(status, "{}"), step, url, &secrets, now);
+        assert_eq!(taken.map(|r| r.status).ok(), Some(status));
+    }
+    let refused = |received: Received| {
+        let Err(failure) = login_answer(received, step, url, &secrets, now) else {
+            panic!("taken");
+        };
+        (failure.error, failure.retry)
+    };
+    let body = r#"{"error_code":"IAM.0101","error_msg":"no such user"}"#;
+    assert_eq!(
+        refused(answer(401, body)),
+        (
+            iam::failure(step, 401, Some("IAM.0101"), Some("no such user")),
+            Retry::Never
+        )
+    );
+    assert_eq!(
+        refused(answer(302, body)),
+        (iam::redirected(step, 302, url), Retry::Never)
+    );
+    for (status, retry_after, retry) in [
+        (429, None, Retry::After(None)),
+        (
+            500,
+            Some("7"),
+            Retry::After(Some(std::time::Duration::from_secs(7))),
+        ),
+        (599, Some("3600"), Retry::After(Some(RETRY_AFTER_MAX))),
+        (503, Some("soon"), Retry::After(None)),
+        (400, Some("7"), Retry::Never),
+        (600, None, Retry::Never),
+    ] {
+        let received = Received {
+            retry_after: retry_after.map(str::to_string),
+            ..answer(status, "{}")
+        };
+        assert_eq!(refused(received).1, retry, "{status} {retry_after:?}");
+    }
+}
+
+/// IAM's error text that holds a credential is withheld whole, the code too: echoed in a
+/// field, beside the fields, or escaped more deeply than the body check undoes.
+#[test]
+fn login_error_text_echoing_a_credential_is_withheld() {
+    let now = humantime::parse_rfc3339("2026-11-28T12:00:00Z").unwrap();
+    let secrets = Secrets::new([SECRET]);
+    let step = Step::TokenExchange;
+    let withheld = iam::failure(step, 401, None, Some(WITHHELD));
+    // the password with every character escaped three times over, inside a JSON string
+    let deep: String = SECRET
+        .chars()
+        .map(|c| format!("\\\\u005cu005cu{:04x}", c as u32))
+        .collect();
+    for body in [
+        format!(r#"{{"error_code":"IAM.0101","error_msg":"wrong {SECRET}"}}"#),
+        format!(r#"{{"error_code":"IAM.0101","error_msg":"no","echo":"{SECRET}"}}"#),
+        format!(r#"{{"error_code":"{SECRET}","error_msg":"no"}}"#),
+        format!(r#"{{"error_code":"IAM.0101","error_msg":"{deep}"}}"#),
+    ] {
+        let Err(failure) = login_answer(answer(401, &body), step, "u", &secrets, now) else {
+            panic!("taken: {body}");
+        };
+        assert_eq!(failure.error, withheld, "{body}");
+    }
+}
+
+#[test]
+fn a_transport_error_of_a_login_names_its_step() {
+    let what = Step::PasswordLogin.what();
+    let cases = [
+        (
+            Error::Network("down".into()),
+            Error::Network(format!("{what}: down")),
+        ),
+        (
+            Error::Timeout("slow".into()),
+            Error::Timeout(format!("{what}: slow")),
+        ),
+        (
+            Error::Response("cut short".into()),
+            Error::Response(format!("{what}: cut short")),
+        ),
+        (
+            Error::Response(format!("{what} answered oddly")),
+            Error::Response(format!("{what} answered oddly")),
+        ),
+        (refused(), refused()),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(step_error(error, Step::PasswordLogin), expected);
+    }
+}
