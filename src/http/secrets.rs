@@ -2,6 +2,7 @@
 //! or encoded; text that holds one is refused or elided, never shown with the secret cut
 //! out, since a cut-out secret still leaks through its partial or encoded copies.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{PoisonError, RwLock};
 
@@ -58,21 +59,16 @@ impl Secrets {
         if self.found_raw(text) {
             return true;
         }
-        let mut decoded = text.to_vec();
+        let mut decoded = Cow::Borrowed(text);
         for _ in 0..ROUNDS {
+            // Without `\`, `%` or `&` (the common case) there is nothing to undo.
             if !decoded.iter().any(|b| matches!(b, b'\\' | b'%' | b'&')) {
                 return false;
             }
-            let next = decode_html(&percent_decode(&String::from_utf8_lossy(&decode_json(
-                &decoded,
-            ))));
-            if next == decoded {
-                return false;
-            }
-            if self.found_raw(&next) {
+            decoded = Cow::Owned(decode_once(&decoded));
+            if self.found_raw(&decoded) {
                 return true;
             }
-            decoded = next;
         }
         false
     }
@@ -169,6 +165,13 @@ fn base64_forms(value: &[u8]) -> Vec<Vec<u8>> {
         forms.extend([standard, url_safe]);
     }
     forms
+}
+
+/// One round of undoing JSON escapes, then percent-encoding, then HTML references.
+fn decode_once(text: &[u8]) -> Vec<u8> {
+    decode_html(&percent_decode(&String::from_utf8_lossy(&decode_json(
+        text,
+    ))))
 }
 
 /// Undoes JSON string escapes (`\uXXXX`, surrogate pairs, `\/`, ...); anything else stays.
@@ -350,10 +353,87 @@ mod tests {
 
     #[test]
     fn decoders_undo_each_encoding() {
-        assert_eq!(
-            decode_json(br#"a\u00e9\/\ud83d\ude00\q\u12"#),
-            "aé/😀\\q\\u12".as_bytes()
+        let json: [(&[u8], &str); 9] = [
+            (br#"a\u00e9\/\ud83d\ude00\q\u12"#, "aé/😀\\q\\u12"),
+            (br#"\n\t\r\b\f\"\\\/"#, "\n\t\r\u{8}\u{c}\"\\/"),
+            // a lone or unpaired surrogate stays as it was written
+            (br#"\ud83d!"#, "\\ud83d!"),
+            (br#"\ud83d\u0041"#, "\\ud83dA"),
+            (br#"\ud83d\ud83d"#, "\\ud83d\\ud83d"),
+            (br#"\ude00"#, "\\ude00"),
+            (br#"\uDBFF\uDFFF"#, "\u{10FFFF}"),
+            (b"ends with \\", "ends with \\"),
+            (br#"\u00zz \u00"#, "\\u00zz \\u00"),
+        ];
+        for (text, decoded) in json {
+            assert_eq!(decode_json(text), decoded.as_bytes(), "{text:?}");
+        }
+        let html: [(&[u8], &[u8]); 5] = [
+            (b"&#43;&#x2F;&#X2f;&amp;&lt;&#;", b"+//&&lt;&#;"),
+            (b"&#1234567890123;", b"&#1234567890123;"),
+            (b"&#x110000; &#xD800;", b"&#x110000; &#xD800;"),
+            (b"&#65", b"&#65"),
+            (b"a&b", b"a&b"),
+        ];
+        for (text, decoded) in html {
+            assert_eq!(decode_html(text), decoded, "{text:?}");
+        }
+    }
+
+    /// Standard base64 of `bytes`, padded: an encoder apart from the one under test.
+    fn base64(bytes: &[u8]) -> String {
+        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        bytes
+            .chunks(3)
+            .flat_map(|chunk| {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+                (0..4).map(move |i| match i <= chunk.len() {
+                    true => DIGITS[(n >> (18 - 6 * i)) as usize & 63] as char,
+                    false => '=',
+                })
+            })
+            .collect()
+    }
+
+    /// Base64 of any text holding the credential is recognised, wherever the credential
+    /// starts, in either alphabet; `+` and `/` come out of `>>>` and `???`.
+    #[test]
+    fn a_credential_inside_base64_data_is_recognised_at_every_alignment() {
+        let secret = "key>>>???-4f1d9a7c";
+        let secrets = Secrets::new([secret]);
+        for prefix in ["", "a", "ab", "abc"] {
+            let standard = base64(format!("{prefix}{secret}!").as_bytes());
+            let url_safe = standard.replace('+', "-").replace('/', "_");
+            assert!(
+                standard.contains('+') && standard.contains('/'),
+                "{standard}"
+            );
+            for encoded in [standard, url_safe] {
+                assert!(
+                    secrets.found_in(encoded.as_bytes()),
+                    "{prefix:?}: {encoded}"
+                );
+            }
+        }
+        assert!(
+            !secrets.found_in(base64(b"key>>>").as_bytes()),
+            "too little of it"
         );
-        assert_eq!(decode_html(b"&#43;&#x2F;&amp;&lt;&#;"), b"+/&&lt;&#;");
+    }
+
+    #[test]
+    fn short_credentials_and_exactly_one_run_are_recognised() {
+        // a credential of 1, 2 or 4 bytes has base64 forms of nothing at some alignments
+        for short in ["k", "ab", "abcd"] {
+            let secrets = Secrets::new([short]);
+            assert!(secrets.found_in(format!("x{short}y").as_bytes()), "{short}");
+        }
+        let secrets = Secrets::new(["tok-SECRET-4f1d9a7c"]);
+        assert!(secrets.found_in(b"tok-SECRET"), "a text of exactly one run");
+        assert!(secrets.found_in(b"T-4F1D9A7C"), "the last run, folded");
+        assert!(!secrets.found_in(b"tok-SECRE"));
     }
 }
