@@ -119,6 +119,12 @@ fn requests_hide_their_secrets() {
     let password = password_login(&login, "u", "d", &Secret::new("PASSWORD".into()));
     let idp = HeaderValue::parse("idp").unwrap();
     let exchange = id_token_exchange(&login, &idp, &Secret::header("JWT").unwrap());
+    assert_eq!(
+        format!("{exchange:?}"),
+        "Request { method: \"POST\", url: \"http://127.0.0.1:9/iam/v3.0/OS-AUTH/id-token/tokens\", \
+         headers: [\"Content-Type\", \"X-Idp-Id\"], body: Some(\"<hidden>\") }"
+    );
+    assert_eq!(github.log_url(), "https://gh.example/t");
     for request in [github, password, exchange] {
         let shown = format!("{request:?} {}", request.log_url());
         for secret in ["RUNNER", "PASSWORD", "JWT", "runner-query"] {
@@ -137,6 +143,11 @@ fn subject_token_from_the_header() {
     assert_eq!(
         subject_token(step, 200, Some("MII"), |_| false).unwrap(),
         Secret::header("MII").unwrap()
+    );
+    let longest = "M".repeat(MAX_TOKEN_LEN);
+    assert_eq!(
+        subject_token(step, 201, Some(&longest), |_| false).unwrap(),
+        Secret::header(&longest).unwrap()
     );
     let long = "M".repeat(MAX_TOKEN_LEN + 1);
     let cases = [
@@ -163,12 +174,13 @@ fn github_id_token_body() {
         parse_github_id_token(br#"{"value":"eyJ.x.y","count":1}"#).unwrap(),
         Secret::header("eyJ.x.y").unwrap()
     );
-    let bad: [&[u8]; 7] = [
+    let bad: [&[u8]; 8] = [
         br#"["eyJ"]"#,
         br#"{"value":""}"#,
         br#"{"value":42}"#,
         br#"{"value":"eyJ\n.x"}"#,
         br#"{"Value":"eyJ"}"#,
+        br#"{"value":" eyJ.x.y"}"#,
         b"eyJ.x.y",
         b"\xff",
     ];
