@@ -4,15 +4,17 @@
 //! that failed fails every later request with its error, without another try (a wrong
 //! password tried once per job could lock the account). Login requests go through the
 //! borrowing client, under the same transport rules as the API's. The session also holds
-//! what no response may echo, read when each response is examined.
+//! what no response may echo, read when each response is examined, and the files every
+//! client needs (the token file, the CA bundles), read once.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockWriteGuard};
 
 use super::classify::{self, Failure, RETRY_AFTER_MAX, Retry, WITHHELD};
 use super::secrets::{Known, Secrets};
 use super::wire::{Outgoing, Received, user_agent};
-use super::{Client, files, read_token_file};
+use super::{Client, files, read_token_file, tls};
 use crate::error::{Error, HttpFailure};
 use crate::iam::{self, Step};
 use crate::secret::{Credentials, IdTokenSource, Token};
@@ -29,9 +31,11 @@ pub struct Session<'s> {
     /// then on; a login holds it for writing while it runs, so no response is examined
     /// while a token is being obtained.
     secrets: RwLock<Secrets>,
-    /// The credentials with a token file read into its token, once per run: a file that
-    /// changes or goes later cannot fail a job after others sent requests.
+    /// The credentials with a token file read into its token, and the trusted roots with
+    /// the CA bundles, each read once per run: a file that changes or goes later cannot
+    /// fail a job (a usage error, exit 2) after others sent requests.
     read: OnceLock<Result<Credentials, Error>>,
+    roots: OnceLock<Result<ureq::tls::RootCerts, Error>>,
     requests: AtomicU32,
 }
 
@@ -82,6 +86,7 @@ impl<'s> Session<'s> {
             state: Mutex::new(State::default()),
             secrets: RwLock::new(Secrets::new(credentials.values())),
             read: OnceLock::new(),
+            roots: OnceLock::new(),
             requests: AtomicU32::new(0),
         }
     }
@@ -108,6 +113,12 @@ impl<'s> Session<'s> {
                 read
             })
             .clone()
+    }
+
+    /// The built-in roots and those of `ca_certs` (the run's `--ca-cert` bundles), read by
+    /// the first client that needs them.
+    pub(super) fn root_certs(&self, ca_certs: &[PathBuf]) -> Result<ureq::tls::RootCerts, Error> {
+        self.roots.get_or_init(|| tls::root_certs(ca_certs)).clone()
     }
 
     /// What a response is checked against when it is examined: the run's secrets then,

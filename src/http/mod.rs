@@ -86,7 +86,7 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// Reads the CA certificates, and through `session` the token file (once per run); any
+    /// Reads through `session` (once per run) the token file and the CA certificates; any
     /// problem there is a usage error. An IAM login goes through `session`, once for all
     /// the clients that share it.
     pub fn new(
@@ -102,7 +102,7 @@ impl<'a> Client<'a> {
             .any(|endpoint| endpoint.scheme == Scheme::Https);
         // Plain http (loopback only) never does TLS: skip loading certificates for it.
         if !settings.ca_certs.is_empty() && https {
-            tls = tls.root_certs(tls::root_certs(&settings.ca_certs)?);
+            tls = tls.root_certs(session.root_certs(&settings.ca_certs)?);
         }
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

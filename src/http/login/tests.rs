@@ -248,3 +248,30 @@ fn a_transport_error_of_a_login_names_its_step() {
         assert_eq!(step_error(error, Step::PasswordLogin), expected);
     }
 }
+
+#[test]
+fn the_ca_bundles_are_read_once_per_run() {
+    let path = scratch("ca.pem");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ca.pem");
+    std::fs::copy(fixture, &path).unwrap();
+    let credentials = Credentials::Token(token("t0ken-1234"));
+    let session = Session::new(&credentials, &|_| {});
+    let count = |roots| match roots {
+        ureq::tls::RootCerts::Specific(certs) => certs.len(),
+        _ => 0,
+    };
+    let first = count(session.root_certs(std::slice::from_ref(&path)).unwrap());
+    assert_eq!(first, webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() + 1);
+    std::fs::remove_file(&path).unwrap();
+    let again = session.root_certs(std::slice::from_ref(&path)).unwrap();
+    assert_eq!(count(again), first, "the first read serves the run");
+
+    let session = Session::new(&credentials, &|_| {});
+    let missing = session.root_certs(std::slice::from_ref(&path)).unwrap_err();
+    assert!(
+        missing
+            .message()
+            .starts_with("--ca-cert or SSL_CERT_FILE: cannot read"),
+        "{missing}"
+    );
+}
