@@ -316,7 +316,12 @@ fn a_token_another_client_obtains_is_checked_in_answers_examined_after() {
     };
     std::thread::scope(|scope| {
         let second = scope.spawn(|| client(&apis[1]).get("/builds", &[], &mut |_| {}));
-        let sent = arrived.1.recv().unwrap().to_ascii_lowercase();
+        let wait = Duration::from_secs(10);
+        let sent = arrived
+            .1
+            .recv_timeout(wait)
+            .expect("B sends")
+            .to_ascii_lowercase();
         assert!(sent.contains("x-auth-token: iam-t1\r\n"), "{sent}");
         client(&apis[0]).get("/builds", &[], &mut |_| {}).unwrap();
         release.0.send(()).unwrap();
