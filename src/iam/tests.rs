@@ -219,7 +219,7 @@ fn failures_say_which_step_and_what_to_check() {
             Step::TokenExchange,
             404,
             "exchange of the OIDC ID token",
-            "HUAWEICLOUD_SDK_IDP_ID",
+            "HUAWEICLOUD_SDK_IDP_ID: no identity provider with that id",
         ),
         (
             Step::TokenExchange,
