@@ -668,3 +668,258 @@ fn servicestage_echoing_the_obtained_token_is_refused() {
     assert_eq!(out.json()["error"]["kind"], "response");
     out.assert_hides(&[IAM_TOKEN, PASSWORD]);
 }
+
+/// Waits (briefly, polling) until `ready`; gives up after 10 s so that a broken gate fails
+/// the test instead of hanging it.
+fn wait_until(ready: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() && start.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// The job list for `--job`: any name is job `id-NAME`.
+fn job_list(r: &common::Recorded) -> Reply {
+    let name = r.query("job_name").unwrap_or_default();
+    let list = match r.query("page").unwrap_or("1") {
+        "1" => format!(r#"[{{"job_id":"id-{name}","job_name":"{name}"}}]"#),
+        _ => "[]".into(),
+    };
+    Reply::ok(format!(r#"{{"total":1,"list":{list}}}"#))
+}
+
+const EXPIRED: &str = r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: token expires, expires_at: 2026-01-01T00:00:00Z"}"#;
+
+/// Issue 19 item 6: job `api` gets "token expires" once job `web`'s request, sent with the
+/// first token, is in flight; `api`'s renewal obtains a second token, and `web`'s answer
+/// then carries it as a build id. That answer is examined after the token exists: refused.
+#[test]
+fn a_token_renewed_in_one_job_is_refused_in_another_jobs_answer() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Tokens that share no 10-byte run, so that only the second can match its echo.
+    let iam = Arc::new(Server::start(|_, n| {
+        let token = ["first-0a1b2c3d", "RENEWED-9z8y7x6w"][n.min(1)];
+        Reply::json(201, "{}").with_header("X-Subject-Token", token)
+    }));
+    let (issued, web_sent) = (iam.clone(), Arc::new(AtomicBool::new(false)));
+    let api = Server::start(move |r, _| {
+        let token = r.header("X-Auth-Token").unwrap_or_default();
+        match (r.path(), token) {
+            ("/assembling/v1/jobs", _) => job_list(r),
+            ("/assembling/v1/jobs/id-api/builds", "first-0a1b2c3d") => {
+                wait_until(|| web_sent.load(Ordering::SeqCst));
+                Reply::json(401, EXPIRED)
+            }
+            ("/assembling/v1/jobs/id-web/builds", "first-0a1b2c3d") => {
+                web_sent.store(true, Ordering::SeqCst);
+                wait_until(|| issued.requests().len() >= 2);
+                Reply::ok(page_json(1, &[("RENEWED-9z8y7x6w", "Successful", 60)]))
+            }
+            (_, "RENEWED-9z8y7x6w") => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
+            _ => Reply::json(401, r#"{"error_msg":"unknown token"}"#),
+        }
+    });
+    let out = run(gate()
+        .args(["--endpoint", &api.url(), "--region", "cn-north-4"])
+        .args(["--job", "api", "--job", "web", "--format", "json"])
+        .args(["--annotations", "github"])
+        .env("SERVICESTAGE_IAM_ENDPOINT", iam.url())
+        .env("SERVICESTAGE_IAM_USER", "ci-gate")
+        .env("SERVICESTAGE_IAM_DOMAIN", "acme")
+        .env("SERVICESTAGE_IAM_PASSWORD", PASSWORD));
+    assert_eq!(iam.requests().len(), 2, "one login, one renewal");
+    let stdout_and_stderr = format!("{}{}", out.stdout, out.stderr);
+    let shown: Vec<&str> = stdout_and_stderr
+        .lines()
+        .filter(|l| l.contains("RENEWED-9z8y7x6w") && !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(shown.is_empty(), "the renewed token leaked: {shown:?}");
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(json["jobs"][1]["error"]["kind"], "response", "{json}");
+    assert_message_contains(&json["jobs"][1]["error"], "echoed a credential");
+    assert_eq!(json["jobs"][0]["verdict"], "pass", "{json}");
+}
+
+/// The gate at `api` with `--job` for each of `jobs`, logging in with the password at `iam`.
+fn password_jobs(api: &Server, iam: &Server, jobs: &[String]) -> Command {
+    let mut command = gate();
+    command
+        .args([
+            "--endpoint",
+            &api.url(),
+            "--region",
+            "cn-north-4",
+            "--format",
+            "json",
+        ])
+        .env("SERVICESTAGE_IAM_ENDPOINT", iam.url())
+        .env("SERVICESTAGE_IAM_USER", "ci-gate")
+        .env("SERVICESTAGE_IAM_DOMAIN", "acme")
+        .env("SERVICESTAGE_IAM_PASSWORD", PASSWORD);
+    for job in jobs {
+        command.args(["--job", job]);
+    }
+    command
+}
+
+/// Issue 19 item 8: a wrong password is sent once, however many jobs the run gates (an
+/// account locks after a few wrong passwords); every job reports that one refusal.
+#[test]
+fn a_refused_login_is_sent_once_for_all_jobs() {
+    let api = Server::start(|r, _| match r.path() {
+        "/assembling/v1/jobs" => job_list(r),
+        _ => Reply::ok(page_json(1, &[("b1", "Successful", 60)])),
+    });
+    let iam = Server::always(
+        401,
+        r#"{"error_code":"IAM.0101","error_msg":"wrong password"}"#,
+    );
+    let jobs: Vec<String> = (0..10).map(|i| format!("job{i}")).collect();
+    let out = run(&mut password_jobs(&api, &iam, &jobs));
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(iam.requests().len(), 1, "one login per run");
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+    let json = out.json();
+    let errors: Vec<&Value> = json["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|job| &job["error"])
+        .collect();
+    assert_eq!(errors.len(), 10);
+    for error in &errors {
+        assert_eq!(*error, errors[0], "every job reports the one refusal");
+    }
+    assert_eq!(errors[0]["kind"], "auth");
+    assert_message_contains(errors[0], "the IAM password login was refused");
+    out.assert_hides(&[PASSWORD]);
+}
+
+/// IAM answering with `token` as the X-Subject-Token of any login.
+fn iam_issuing(token: &'static str) -> Server {
+    Server::start(move |r, _| match r.path() {
+        "/github/idtoken" => Reply::ok(format!(r#"{{"value":"{JWT}"}}"#)),
+        _ => Reply::json(201, "{}").with_header("X-Subject-Token", token),
+    })
+}
+
+/// Issue 19 item 7: an X-Subject-Token that is, or holds, a configured credential is an
+/// `auth` error; the value is never masked (which prints it), shown or sent.
+#[test]
+fn a_token_holding_a_credential_is_refused_unshown_and_unsent() {
+    let api = servicestage();
+    let with_password: &'static str = Box::leak(format!("MIIa{PASSWORD}b").into_boxed_str());
+    for token in [PASSWORD, with_password] {
+        let iam = iam_issuing(token);
+        let out = run(password(&api, &iam).arg("-v").env("GITHUB_ACTIONS", "true"));
+        auth_error(
+            &out,
+            "the IAM password login answered with an X-Subject-Token",
+        );
+        assert_message_contains(&out.json()["error"], "holds a configured credential");
+        assert!(!out.stderr.contains("::add-mask::"), "{}", out.stderr);
+    }
+    // the OIDC exchange answering with the ID token it was given
+    let iam = iam_issuing(JWT);
+    let out = run(&mut github_oidc(&api, &iam));
+    auth_error(
+        &out,
+        "the IAM exchange of the OIDC ID token answered with an X-Subject-Token",
+    );
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+
+    // GitHub answering with the runner's request token as the ID token
+    let github = Server::always(200, &format!(r#"{{"value":"{RUNNER}"}}"#));
+    let iam = iam_issuing(IAM_TOKEN);
+    let mut command = github_oidc(&api, &iam);
+    command.env(
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        format!("{}/github/idtoken", github.url()),
+    );
+    let out = run(command.env("GITHUB_ACTIONS", "true"));
+    auth_error(&out, "the GitHub Actions ID token request answered with");
+    assert!(iam.requests().is_empty(), "nothing sent on to IAM");
+    assert!(!out.stderr.contains("::add-mask::"), "{}", out.stderr);
+}
+
+/// GitHub's runner token and the ID token it fetches are JWTs from one issuer: the same
+/// header, the same host in their claims. Only a JWT's signature is its secret part, so a
+/// real ID token is not mistaken for an echo of the runner token.
+#[test]
+fn an_id_token_sharing_the_runner_tokens_header_is_taken() {
+    const HEADER: &str =
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsIng1dCI6ImVCWl9jbjNzWFlBZDBjaDRUSEJLSElnT3dPRSJ9";
+    let runner = format!(
+        "{HEADER}.eyJuYW1laWQiOiJkZGRkZGRkZC1kZGRkIiwiaXNzIjoidnN0b2tlbi5hY3Rpb25zLmdpdGh1YnVzZXJjb250ZW50LmNvbSIsImF1ZCI6InZzdG9rZW4uYWN0aW9ucy5naXRodWJ1c2VyY29udGVudC5jb20ifQ.k3Jq9XwZp0Lr7TcVb2Nm5HsYd8Ue1Gf4Ai6Oo"
+    );
+    let id_token = format!(
+        "{HEADER}.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIiwiYXVkIjoiaWFtLm15aHVhd2VpY2xvdWQuY29tIiwic3ViIjoicmVwbzphY21lL2FwcDpyZWY6cmVmcy9oZWFkcy9tYWluIn0.Zx7Wq2Ep9Rt4Yu1Io8Pa5Sd3Fg6Hj0Kl-Mn_Bv"
+    );
+    let answer = format!(r#"{{"value":"{id_token}"}}"#);
+    let expected = id_token.clone();
+    let iam = Server::start(move |r, _| match r.path() {
+        "/github/idtoken" => Reply::ok(answer.clone()),
+        _ if body(r)["auth"]["id_token"]["id"] == expected.as_str() => {
+            Reply::json(201, "{}").with_header("X-Subject-Token", IAM_TOKEN)
+        }
+        _ => Reply::json(401, r#"{"error_msg":"not that token"}"#),
+    });
+    let api = servicestage();
+    let out = run(github_oidc(&api, &iam).env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &runner));
+    passes(&out);
+    out.assert_hides(&[&runner, &id_token]);
+}
+
+/// Issue 19 item 10: the ID token file is gone when the token is renewed, after requests
+/// were sent: an `auth` error (exit 3), not a usage error (exit 2 means nothing was sent).
+#[test]
+fn an_id_token_file_that_breaks_at_the_renewal_is_an_auth_error() {
+    let file = id_token_file("renewal", JWT);
+    let gone = file.clone();
+    let iam = Server::start(move |_, _| {
+        let _ = std::fs::remove_file(&gone);
+        Reply::json(201, "{}").with_header("X-Subject-Token", IAM_TOKEN)
+    });
+    let api = expiring(usize::MAX);
+    let out = run(keyless(&api, &iam)
+        .env("HUAWEICLOUD_SDK_IDP_ID", "idp")
+        .env("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &file));
+    auth_error(&out, "HUAWEICLOUD_SDK_ID_TOKEN_FILE");
+    assert_message_contains(&out.json()["error"], "could not be renewed");
+    assert_eq!((iam.requests().len(), api.requests().len()), (1, 1));
+}
+
+/// Issue 19 item 13: a redirect from GitHub's ID token URL names that URL (without its
+/// query, which may carry a token) and the variable to fix, not --iam-endpoint.
+#[test]
+fn a_redirect_from_the_github_token_url_names_that_url() {
+    let github = Server::start(|_, _| {
+        Reply::json(302, "{}").with_header("Location", "https://elsewhere.example/t")
+    });
+    let (api, iam) = (servicestage(), iam());
+    let mut command = github_oidc(&api, &iam);
+    command.env(
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        format!("{}/github/idtoken?sig=QUERY-SECRET-1", github.url()),
+    );
+    let out = run(&mut command);
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    let error = &out.json()["error"];
+    assert_eq!(error["kind"], "http");
+    assert_message_contains(
+        error,
+        &format!("redirect from {}/github/idtoken", github.url()),
+    );
+    assert_message_contains(error, "ACTIONS_ID_TOKEN_REQUEST_URL");
+    assert!(
+        !error["message"]
+            .as_str()
+            .unwrap()
+            .contains("--iam-endpoint"),
+        "{error}"
+    );
+    out.assert_hides(&["QUERY-SECRET-1"]);
+    assert!(iam.requests().is_empty());
+}

@@ -445,6 +445,7 @@ fn resolve_api(
         timeout,
         retries,
         ca_certs: resolve_ca_certs(lookup)?,
+        region_hint: region_hint.clone(),
     };
     Ok((api, region_hint))
 }

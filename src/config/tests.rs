@@ -1052,6 +1052,11 @@ fn an_unlisted_region_is_used_with_a_hint() {
     let hint = |argv: &[&str], vars: &[(&str, &str)]| {
         let config = resolve_with(&[JOB, argv].concat(), &[&[TOKEN], vars].concat()).unwrap();
         let origin = api(&config).endpoint.origin();
+        assert_eq!(
+            api(&config).region_hint,
+            config.region_hint,
+            "the transport's copy"
+        );
         (origin, config.region_hint)
     };
     assert_eq!(

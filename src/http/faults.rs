@@ -4,22 +4,18 @@ use super::MAX_BODY;
 use crate::error::Error;
 
 /// The error for a transport fault, and whether a retry may help. `detail` shows text
-/// that may come from the server.
+/// that may come from the server; `region_hint` is repeated when a host does not resolve.
 pub(super) fn transport_error(
     e: ureq::Error,
     origin: &str,
     timed_out: impl Fn() -> String,
     detail: impl Fn(String) -> String,
+    region_hint: Option<&str>,
 ) -> (Error, bool) {
     match e {
         ureq::Error::Timeout(_) => (Error::Timeout(timed_out()), true),
         ureq::Error::Io(io) => io_error(io, origin, timed_out, detail),
-        ureq::Error::HostNotFound => (
-            Error::Network(format!(
-                "could not resolve the host of {origin}: check --endpoint or --region"
-            )),
-            true,
-        ),
+        ureq::Error::HostNotFound => (Error::Network(unresolved(origin, region_hint)), true),
         ureq::Error::BodyExceedsLimit(_) => (
             Error::Response(format!(
                 "the responses of this run are over the {} MiB limit",
@@ -53,6 +49,16 @@ pub(super) fn transport_error(
     }
 }
 
+/// A host that does not resolve: check the endpoint or the region, and a region the SDKs
+/// do not list is the likely cause.
+fn unresolved(origin: &str, region_hint: Option<&str>) -> String {
+    let message = format!("could not resolve the host of {origin}: check --endpoint or --region");
+    match region_hint {
+        Some(hint) => format!("{message} ({hint})"),
+        None => message,
+    }
+}
+
 fn io_error(
     io: std::io::Error,
     origin: &str,
@@ -82,4 +88,31 @@ fn tls_error(origin: &str, detail: &str) -> Error {
         "TLS with {origin} failed: {detail} (behind a TLS-inspecting proxy, pass its CA with \
          --ca-cert)"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unresolved_host_names_the_origin_and_repeats_the_region_hint() {
+        let origin = "https://servicestage.xx-nowhere-1.myhuaweicloud.com";
+        let hint = "--region: xx-nowhere-1 is not a ServiceStage region the official SDKs \
+                    list; did you mean cn-north-1?";
+        let unresolved = |region_hint| {
+            transport_error(
+                ureq::Error::HostNotFound,
+                origin,
+                String::new,
+                |text| text,
+                region_hint,
+            )
+        };
+        let plain = format!("could not resolve the host of {origin}: check --endpoint or --region");
+        assert_eq!(unresolved(None), (Error::Network(plain.clone()), true));
+        assert_eq!(
+            unresolved(Some(hint)),
+            (Error::Network(format!("{plain} ({hint})")), true)
+        );
+    }
 }

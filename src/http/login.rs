@@ -1,16 +1,20 @@
 //! The run's IAM login: one per run, shared by every client of the run (jobs may be
 //! gated in parallel, one client each). The token is obtained once, reused for every
-//! request, and renewed at most once when the API says it expired. Login requests go
-//! through the borrowing client, under the same transport rules as the API's.
+//! request, and renewed at most once when the API says it expired; a login or renewal
+//! that failed fails every later request with its error, without another try (a wrong
+//! password tried once per job could lock the account). Login requests go through the
+//! borrowing client, under the same transport rules as the API's. The session also holds
+//! what no response may echo, read when each response is examined, and the files every
+//! client needs (the token file, the CA bundles), read once.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockWriteGuard};
 
-use super::Client;
 use super::classify::{self, Failure, RETRY_AFTER_MAX, Retry, WITHHELD};
-use super::files;
-use super::secrets::Secrets;
+use super::secrets::{Known, Secrets};
 use super::wire::{Outgoing, Received, user_agent};
+use super::{Client, files, read_token_file, tls};
 use crate::error::{Error, HttpFailure};
 use crate::iam::{self, Step};
 use crate::secret::{Credentials, IdTokenSource, Token};
@@ -22,21 +26,56 @@ pub struct Session<'s> {
     /// printed, so that GitHub Actions can mask it.
     on_secret: &'s (dyn Fn(&Token) + Sync),
     state: Mutex<State>,
+    /// What no response may echo: the configured credentials and every token obtained.
+    /// Read when a response is examined, so a token another thread obtained counts from
+    /// then on; a login holds it for writing while it runs, so no response is examined
+    /// while a token is being obtained.
+    secrets: RwLock<Secrets>,
+    /// The credentials with a token file read into its token, and the trusted roots with
+    /// the CA bundles, each read once per run: a file that changes or goes later cannot
+    /// fail a job (a usage error, exit 2) after others sent requests.
+    read: OnceLock<Result<Credentials, Error>>,
+    roots: OnceLock<Result<ureq::tls::RootCerts, Error>>,
     requests: AtomicU32,
 }
 
+/// The login's outcome and the renewal's, each tried at most once per run.
 #[derive(Default)]
 struct State {
-    token: Option<Token>,
-    renewed: bool,
-    /// Every ID and IAM token obtained so far: what server text must never echo.
-    obtained: Vec<Token>,
+    login: Option<Result<Token, Error>>,
+    renewal: Option<Result<Token, Error>>,
 }
 
-/// The current token and every secret obtained so far.
-pub(super) struct Issued {
-    pub token: Token,
-    pub obtained: Vec<Token>,
+/// What a client asking for a token gets.
+#[derive(Debug, PartialEq)]
+enum Next {
+    Use(Token),
+    Fail(Error),
+    LogIn,
+}
+
+impl State {
+    /// For a request: the renewed token, else the login's; the error of a failed renewal
+    /// or login; a login when none was tried.
+    fn current(&self) -> Next {
+        match (&self.renewal, &self.login) {
+            (Some(Ok(token)), _) | (None, Some(Ok(token))) => Next::Use(token.clone()),
+            (Some(Err(error)), _) | (None, Some(Err(error))) => Next::Fail(error.clone()),
+            (None, None) => Next::LogIn,
+        }
+    }
+
+    /// Instead of `stale`, which the API called expired: the token another client's
+    /// renewal obtained, or that renewal's error, else a renewal; `None` when the renewed
+    /// token expired too.
+    fn instead_of(&self, stale: &Token) -> Option<Next> {
+        match &self.renewal {
+            Some(Ok(token)) if token == stale => None,
+            Some(Ok(token)) => Some(Next::Use(token.clone())),
+            Some(Err(error)) => Some(Next::Fail(error.clone())),
+            None => Some(Next::LogIn),
+        }
+    }
 }
 
 impl<'s> Session<'s> {
@@ -45,6 +84,9 @@ impl<'s> Session<'s> {
             credentials,
             on_secret,
             state: Mutex::new(State::default()),
+            secrets: RwLock::new(Secrets::new(credentials.values())),
+            read: OnceLock::new(),
+            roots: OnceLock::new(),
             requests: AtomicU32::new(0),
         }
     }
@@ -59,89 +101,106 @@ impl<'s> Session<'s> {
         self.requests.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn logs_in(&self) -> bool {
-        self.credentials.log_in()
+    /// The credentials as sent: a token file read into its token (read by the first
+    /// client; every later one gets the same token, or the same error).
+    pub(super) fn credentials(&self) -> Result<Credentials, Error> {
+        self.read
+            .get_or_init(|| {
+                let read = read_token_file(self.credentials);
+                if let Ok(Credentials::Token(token)) = &read {
+                    self.write_secrets().add(token.expose());
+                }
+                read
+            })
+            .clone()
+    }
+
+    /// The built-in roots and those of `ca_certs` (the run's `--ca-cert` bundles), read by
+    /// the first client that needs them.
+    pub(super) fn root_certs(&self, ca_certs: &[PathBuf]) -> Result<ureq::tls::RootCerts, Error> {
+        self.roots.get_or_init(|| tls::root_certs(ca_certs)).clone()
+    }
+
+    /// What a response is checked against when it is examined: the run's secrets then,
+    /// and the request's own signature.
+    pub(super) fn known<'k>(&'k self, signature: Option<&'k str>) -> Known<'k> {
+        Known::Run(&self.secrets, signature)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The current token, logging in through `client` first if there is none yet.
-    pub(super) fn token(
-        &self,
-        client: &Client,
-        log: &mut dyn FnMut(&str),
-    ) -> Result<Issued, Error> {
-        let mut state = self.lock();
-        let token = match &state.token {
-            Some(token) => token.clone(),
-            None => self.log_in(&mut state, client, log)?,
-        };
-        Ok(Issued {
-            token,
-            obtained: state.obtained.clone(),
-        })
+    fn write_secrets(&self) -> RwLockWriteGuard<'_, Secrets> {
+        self.secrets.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A token to use instead of `stale`, which the API called expired: the one
-    /// another client already obtained, else a new login, once per run. `None` once the
+    /// The current token, logging in through `client` first if no login was tried.
+    fn token(&self, client: &Client, log: &mut dyn FnMut(&str)) -> Result<Token, Error> {
+        let mut state = self.lock();
+        match state.current() {
+            Next::Use(token) => Ok(token),
+            Next::Fail(error) => Err(error),
+            Next::LogIn => {
+                let outcome = self.log_in(client, log);
+                state.login = Some(outcome.clone());
+                outcome
+            }
+        }
+    }
+
+    /// A token to use instead of `stale`, which the API called expired: the one another
+    /// client's renewal obtained, else a new login, once per run. `None` once the
     /// renewal has been used up.
-    pub(super) fn renew(
+    fn renew(
         &self,
         stale: &Token,
         client: &Client,
         log: &mut dyn FnMut(&str),
-    ) -> Result<Option<Issued>, Error> {
+    ) -> Result<Option<Token>, Error> {
         let mut state = self.lock();
-        let token = match &state.token {
-            Some(current) if current != stale => current.clone(),
-            _ if state.renewed => return Ok(None),
-            _ => {
-                state.renewed = true;
-                self.log_in(&mut state, client, log)?
+        match state.instead_of(stale) {
+            None => Ok(None),
+            Some(Next::Use(token)) => Ok(Some(token)),
+            Some(Next::Fail(error)) => Err(error),
+            Some(Next::LogIn) => {
+                let outcome = self.log_in(client, log).map_err(renewal_failed);
+                state.renewal = Some(outcome.clone());
+                outcome.map(Some)
             }
-        };
-        Ok(Some(Issued {
-            token,
-            obtained: state.obtained.clone(),
-        }))
+        }
     }
 
-    /// Obtains an IAM token. The `-v` lines of its requests follow the mask callbacks,
-    /// so that the masks come first.
-    fn log_in(
-        &self,
-        state: &mut State,
-        client: &Client,
-        log: &mut dyn FnMut(&str),
-    ) -> Result<Token, Error> {
+    /// Obtains an IAM token, holding the run's secrets meanwhile. The `-v` lines of its
+    /// requests follow the mask callbacks, so that the masks come first.
+    fn log_in(&self, client: &Client, log: &mut dyn FnMut(&str)) -> Result<Token, Error> {
         let mut lines = Vec::new();
-        let token = self.request_token(state, client, &mut |line: &str| {
+        let token = self.request_token(&mut self.write_secrets(), client, &mut |line: &str| {
             lines.push(line.to_string())
         });
         for line in lines {
             log(&line);
         }
-        let token = token?;
-        state.token = Some(token.clone());
-        Ok(token)
+        token
     }
 
     fn request_token(
         &self,
-        state: &mut State,
+        secrets: &mut Secrets,
         client: &Client,
         log: &mut dyn FnMut(&str),
     ) -> Result<Token, Error> {
+        // What IAM's token may not hold: the credentials the gate was given.
+        let mut configured = Secrets::new(self.credentials.values());
         let (step, request) = match self.credentials {
             Credentials::Oidc {
                 idp_id,
                 id_token,
                 login,
             } => {
-                let jwt = id_token_of(id_token, client, log)?;
-                self.obtained(state, client, &jwt);
+                let jwt = id_token_of(id_token, client, secrets, log)?;
+                configured.add(jwt.expose());
+                self.obtained(secrets, &jwt);
                 let exchange = iam::id_token_exchange(login, idp_id, &jwt);
                 (Step::TokenExchange, exchange)
             }
@@ -158,25 +217,45 @@ impl<'s> Session<'s> {
                 return Err(Error::Usage("these credentials need no login".to_string()));
             }
         };
-        let received = client.send_login(&request, step, log)?;
-        let token = iam::subject_token(step, received.status, received.subject_token.as_deref())?;
-        self.obtained(state, client, &token);
+        let received = client.send_login(&request, step, secrets, log)?;
+        let token = iam::subject_token(
+            step,
+            received.status,
+            received.subject_token.as_deref(),
+            |text| configured.found_in(text.as_bytes()),
+        )?;
+        self.obtained(secrets, &token);
         Ok(token)
     }
 
     /// Masks a newly obtained secret and keeps it from every output.
-    fn obtained(&self, state: &mut State, client: &Client, secret: &Token) {
+    fn obtained(&self, secrets: &mut Secrets, secret: &Token) {
         (self.on_secret)(secret);
-        client.secrets.borrow_mut().add(secret.expose());
-        state.obtained.push(secret.clone());
+        secrets.add(secret.expose());
+    }
+}
+
+/// A renewal comes after requests were sent, and a usage error means nothing was: a
+/// credential file that fails then (an ID token file deleted or unreadable) is an `auth`
+/// error, the expired token's.
+fn renewal_failed(error: Error) -> Error {
+    match error {
+        Error::Usage(why) => Error::Auth(HttpFailure {
+            status: 401,
+            code: None,
+            message: format!("the IAM token expired and could not be renewed: {why}"),
+            request_id: None,
+        }),
+        other => other,
     }
 }
 
 /// The OIDC ID token: read from its file (again on each login), or requested from
-/// GitHub Actions.
+/// GitHub Actions. GitHub's answer may not hold a secret the run knows.
 fn id_token_of(
     source: &IdTokenSource,
     client: &Client,
+    secrets: &Secrets,
     log: &mut dyn FnMut(&str),
 ) -> Result<Token, Error> {
     match source {
@@ -194,12 +273,10 @@ fn id_token_of(
             audience,
         } => {
             let request = iam::github_id_token_request(url, request_token, audience);
-            let received = client.send_login(&request, Step::IdTokenRequest, log)?;
-            if client.secrets.borrow().found_in(&received.body) {
-                return Err(Error::Response(format!(
-                    "{} answered with text that echoed a credential; it was refused",
-                    Step::IdTokenRequest.what()
-                )));
+            let step = Step::IdTokenRequest;
+            let received = client.send_login(&request, step, secrets, log)?;
+            if secrets.found_in(&received.body) {
+                return Err(iam::echoed_credential(step, received.status));
             }
             iam::parse_github_id_token(&received.body)
         }
@@ -209,11 +286,10 @@ fn id_token_of(
 impl Client<'_> {
     /// The session's token when the credentials log in (logging in on first use).
     pub(super) fn login_token(&self, log: &mut dyn FnMut(&str)) -> Result<Option<Token>, Error> {
-        if !self.session.logs_in() {
+        if !self.credentials.log_in() {
             return Ok(None);
         }
-        let issued = self.session.token(self, log)?;
-        Ok(Some(self.take(issued)))
+        self.session.token(self, log).map(Some)
     }
 
     /// A fresh token for one that expired; `None` once the run's renewal is used up.
@@ -222,27 +298,16 @@ impl Client<'_> {
         stale: &Token,
         log: &mut dyn FnMut(&str),
     ) -> Result<Option<Token>, Error> {
-        Ok(self
-            .session
-            .renew(stale, self, log)?
-            .map(|issued| self.take(issued)))
+        self.session.renew(stale, self, log)
     }
 
-    /// Adds the secrets other clients obtained to this client's list.
-    fn take(&self, issued: Issued) -> Token {
-        let mut secrets = self.secrets.borrow_mut();
-        for secret in issued.obtained.iter().skip(self.synced.get()) {
-            secrets.add(secret.expose());
-        }
-        self.synced.set(issued.obtained.len());
-        issued.token
-    }
-
-    /// Sends a login request with the API's retries and deadline; a 200 or 201 answer.
+    /// Sends a login request with the API's retries and deadline, its answers checked
+    /// against `secrets` (the run's, which the login holds); a 200 or 201 answer.
     fn send_login(
         &self,
         request: &iam::Request,
         step: Step,
+        secrets: &Secrets,
         log: &mut dyn FnMut(&str),
     ) -> Result<Received, Error> {
         let mut headers = vec![
@@ -265,19 +330,20 @@ impl Client<'_> {
             login: true,
         };
         self.with_retries(log, |_, log| {
-            let secrets = self.secrets.borrow().clone();
-            let received = self.exchange(&outgoing, &secrets, log)?;
-            login_answer(received, step, &secrets, self.deadline.clock().wall())
+            let received = self.exchange(&outgoing, &Known::Held(secrets), log)?;
+            let now = self.deadline.clock().wall();
+            login_answer(received, step, &outgoing.shown_url, secrets, now)
         })
         .map_err(|failure| step_error(failure.error, step))
     }
 }
 
-/// A login answer: 200/201 is taken; 429 and 5xx may be retried; a redirect is never
-/// followed; anything else is the step's `auth` failure.
+/// A login answer: 200/201 is taken; 429 and 5xx may be retried; a redirect from `url`
+/// is never followed; anything else is the step's `auth` failure.
 fn login_answer(
     received: Received,
     step: Step,
+    url: &str,
     secrets: &Secrets,
     now: std::time::SystemTime,
 ) -> Result<Received, Failure> {
@@ -286,17 +352,7 @@ fn login_answer(
         return Ok(received);
     }
     if (300..400).contains(&status) {
-        return Err(Error::Http(HttpFailure {
-            status,
-            code: None,
-            message: format!(
-                "{} answered with a redirect, which is not followed so that credentials stay \
-                 with the endpoint's origin; point --iam-endpoint at IAM itself",
-                step.what()
-            ),
-            request_id: None,
-        })
-        .into());
+        return Err(iam::redirected(step, status, url).into());
     }
     let (code, message) = classify::error_body(&received.body);
     let echoed = [code.as_deref(), message.as_deref()]
@@ -331,3 +387,6 @@ fn step_error(error: Error, step: Step) -> Error {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -16,8 +16,7 @@ mod secrets;
 mod tls;
 mod wire;
 
-use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,7 +32,6 @@ pub use clock::FakeClock;
 pub use clock::{Clock, Deadline, SystemClock};
 pub use files::read_saved;
 pub use login::Session;
-use secrets::Secrets;
 use wire::Outgoing;
 
 /// All response bodies of one run together may not be larger than this.
@@ -57,6 +55,9 @@ pub struct Settings {
     pub retries: u32,
     /// PEM bundles trusted besides the built-in roots.
     pub ca_certs: Vec<PathBuf>,
+    /// A `--region` the official SDKs do not list: the line naming the closest listed one,
+    /// repeated when a host does not resolve.
+    pub region_hint: Option<String>,
 }
 
 /// One request below the endpoint: the client adds the origin, base path, headers and
@@ -75,12 +76,9 @@ pub struct Client<'a> {
     settings: &'a Settings,
     /// As configured, except that a token file has been read into its token.
     credentials: Credentials,
-    /// The run's IAM login, shared by every client of the run.
+    /// The run's IAM login and what no response may echo, shared by every client of the
+    /// run.
     session: &'a Session<'a>,
-    /// What server text must never echo; grows with each token the session obtains.
-    secrets: RefCell<Secrets>,
-    /// How many of the session's obtained secrets `secrets` holds.
-    synced: Cell<usize>,
     verbose: bool,
     deadline: Deadline<'a>,
     requests: Cell<u32>,
@@ -88,23 +86,23 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// Reads the token file and CA certificates; any problem there is a usage error. An
-    /// IAM login goes through `session`, once for all the clients that share it.
+    /// Reads through `session` (once per run) the token file and the CA certificates; any
+    /// problem there is a usage error. An IAM login goes through `session`, once for all
+    /// the clients that share it.
     pub fn new(
         settings: &'a Settings,
         verbose: bool,
         deadline: Deadline<'a>,
         session: &'a Session<'a>,
     ) -> Result<Client<'a>, Error> {
-        let credentials = read_token_file(&settings.credentials)?;
-        let secrets = Secrets::new(credentials.values());
+        let credentials = session.credentials()?;
         let mut tls = TlsConfig::builder();
         let https = std::iter::once(&settings.endpoint)
             .chain(credentials.login_endpoints())
             .any(|endpoint| endpoint.scheme == Scheme::Https);
         // Plain http (loopback only) never does TLS: skip loading certificates for it.
         if !settings.ca_certs.is_empty() && https {
-            tls = tls.root_certs(tls::root_certs(&settings.ca_certs)?);
+            tls = tls.root_certs(session.root_certs(&settings.ca_certs)?);
         }
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -119,8 +117,6 @@ impl<'a> Client<'a> {
             settings,
             credentials,
             session,
-            secrets: RefCell::new(secrets),
-            synced: Cell::new(0),
             verbose,
             deadline,
             requests: Cell::new(0),
@@ -245,15 +241,8 @@ impl<'a> Client<'a> {
         };
         let headers = self.headers(request, &path, &query, token);
         // A signed request's signature is a secret of this request only.
-        let secrets = self.secrets.borrow();
-        let secrets = match signature_of(&headers) {
-            Some(signature) => {
-                let mut secrets = secrets.clone();
-                secrets.add(signature);
-                Cow::Owned(secrets)
-            }
-            None => Cow::Borrowed(&*secrets),
-        };
+        let signature = signature_of(&headers).map(str::to_string);
+        let known = self.session.known(signature.as_deref());
         let outgoing = Outgoing {
             method: request.method.clone(),
             shown_url: url.clone(),
@@ -263,14 +252,19 @@ impl<'a> Client<'a> {
             body: request.body,
             login: false,
         };
-        let received = self.exchange(&outgoing, &secrets, log)?;
-        let context = Context {
-            signed: matches!(self.credentials, Credentials::AccessKey { .. }),
-            retries: retried,
-            secrets: &secrets,
-            now: self.deadline.clock().wall(),
-        };
-        classify(&received.view(), &context).map_err(|mut failure| {
+        let received = self.exchange(&outgoing, &known, log)?;
+        let now = self.deadline.clock().wall();
+        // The run's secrets as they are now, not when the request was sent.
+        let classified = known.examine(|secrets| {
+            let context = Context {
+                signed: matches!(self.credentials, Credentials::AccessKey { .. }),
+                retries: retried,
+                secrets,
+                now,
+            };
+            classify(&received.view(), &context)
+        });
+        classified.map_err(|mut failure| {
             let (_, message) = classify::error_body(&received.body);
             if token.is_some() && crate::iam::is_expired_token(received.status, message.as_deref())
             {

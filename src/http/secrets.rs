@@ -2,14 +2,14 @@
 //! or encoded; text that holds one is refused or elided, never shown with the secret cut
 //! out, since a cut-out secret still leaks through its partial or encoded copies.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::{PoisonError, RwLock};
 
 use crate::encoding::percent_decode;
 
 /// A run of this many bytes of a credential (or of one of its encodings) is recognised.
 const GRAM: usize = 10;
-/// Bits of the prefilter that keeps the exact lookup off the common path.
-const FILTER_BITS: usize = 1 << 20;
 /// Decoding rounds for nested encodings (a percent-encoded JSON escape, ...).
 const ROUNDS: usize = 3;
 
@@ -17,7 +17,6 @@ const ROUNDS: usize = 3;
 pub struct Secrets {
     /// Every `GRAM`-byte run of every form of every credential, packed into an integer.
     grams: HashSet<u128>,
-    filter: Vec<u64>,
     /// Forms shorter than `GRAM`, recognised whole.
     short: Vec<Vec<u8>>,
 }
@@ -31,15 +30,12 @@ impl Secrets {
         secrets
     }
 
-    /// Adds a credential: itself, in upper and lower case (a hex signature is the same
-    /// credential in either), and its base64 forms in both alphabets.
+    /// Adds a credential: its secret part, in upper and lower case (a hex signature is the
+    /// same credential in either), and its base64 forms in both alphabets.
     pub fn add(&mut self, value: &str) {
-        let value = value.as_bytes();
+        let value = secret_part(value).as_bytes();
         if value.is_empty() {
             return;
-        }
-        if self.filter.is_empty() {
-            self.filter = vec![0; FILTER_BITS / 64];
         }
         let mut forms = vec![value.to_vec()];
         for folded in [value.to_ascii_uppercase(), value.to_ascii_lowercase()] {
@@ -53,11 +49,7 @@ impl Secrets {
                 self.short.push(form);
                 continue;
             }
-            for window in form.windows(GRAM) {
-                let gram = pack(window);
-                self.filter[filter_bit(gram) / 64] |= 1 << (filter_bit(gram) % 64);
-                self.grams.insert(gram);
-            }
+            self.grams.extend(form.windows(GRAM).map(pack));
         }
     }
 
@@ -67,21 +59,16 @@ impl Secrets {
         if self.found_raw(text) {
             return true;
         }
-        let mut decoded = text.to_vec();
+        let mut decoded = Cow::Borrowed(text);
         for _ in 0..ROUNDS {
+            // Without `\`, `%` or `&` (the common case) there is nothing to undo.
             if !decoded.iter().any(|b| matches!(b, b'\\' | b'%' | b'&')) {
                 return false;
             }
-            let next = decode_html(&percent_decode(&String::from_utf8_lossy(&decode_json(
-                &decoded,
-            ))));
-            if next == decoded {
-                return false;
-            }
-            if self.found_raw(&next) {
+            decoded = Cow::Owned(decode_once(&decoded));
+            if self.found_raw(&decoded) {
                 return true;
             }
-            decoded = next;
         }
         false
     }
@@ -94,16 +81,55 @@ impl Secrets {
         {
             return true;
         }
-        if self.grams.is_empty() || text.len() < GRAM {
+        if text.len() < GRAM {
             return false;
         }
         let mask = (1u128 << (8 * GRAM)) - 1;
         let mut gram = pack(&text[..GRAM - 1]);
         text[GRAM - 1..].iter().any(|&b| {
             gram = ((gram << 8) | u128::from(b)) & mask;
-            let bit = filter_bit(gram);
-            self.filter[bit / 64] & (1 << (bit % 64)) != 0 && self.grams.contains(&gram)
+            self.grams.contains(&gram)
         })
+    }
+}
+
+/// What a response is checked against, read when it is examined.
+pub enum Known<'k> {
+    /// The run's secrets as they are at that moment (a token another thread obtained
+    /// since the request was sent included), and a signed request's own signature.
+    Run(&'k RwLock<Secrets>, Option<&'k str>),
+    /// The run's secrets as a login holds them while it runs.
+    Held(&'k Secrets),
+}
+
+impl Known<'_> {
+    /// `examine` with every secret known now.
+    pub fn examine<T>(&self, examine: impl FnOnce(&Secrets) -> T) -> T {
+        match *self {
+            Known::Held(secrets) => examine(secrets),
+            Known::Run(run, signature) => {
+                let run = run.read().unwrap_or_else(PoisonError::into_inner);
+                match signature {
+                    None => examine(&run),
+                    Some(signature) => {
+                        let mut with_signature = run.clone();
+                        with_signature.add(signature);
+                        examine(&with_signature)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The part of a credential that is secret. A JWT's header and claims are base64url JSON
+/// that other tokens of its issuer share (GitHub's runner token and the ID token it
+/// fetches begin alike, and name the same host): a JWT is recognised by its signature,
+/// which nothing else holds, and which every copy of the whole token carries.
+fn secret_part(value: &str) -> &str {
+    match value.split('.').collect::<Vec<_>>()[..] {
+        [header, _, signature] if header.starts_with("eyJ") && signature.len() >= GRAM => signature,
+        _ => value,
     }
 }
 
@@ -111,11 +137,6 @@ fn pack(bytes: &[u8]) -> u128 {
     bytes
         .iter()
         .fold(0u128, |packed, &b| (packed << 8) | u128::from(b))
-}
-
-fn filter_bit(gram: u128) -> usize {
-    let mixed = ((gram as u64) ^ ((gram >> 64) as u64)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 44) as usize % FILTER_BITS
 }
 
 /// The base64 characters that depend on `value` alone, wherever it starts in the encoded
@@ -144,6 +165,13 @@ fn base64_forms(value: &[u8]) -> Vec<Vec<u8>> {
         forms.extend([standard, url_safe]);
     }
     forms
+}
+
+/// One round of undoing JSON escapes, then percent-encoding, then HTML references.
+fn decode_once(text: &[u8]) -> Vec<u8> {
+    decode_html(&percent_decode(&String::from_utf8_lossy(&decode_json(
+        text,
+    ))))
 }
 
 /// Undoes JSON string escapes (`\uXXXX`, surrogate pairs, `\/`, ...); anything else stays.
@@ -268,6 +296,56 @@ mod tests {
         }
     }
 
+    /// GitHub's runner token and the ID token it fetches share their header and the host
+    /// in their claims; only the signature tells them apart.
+    #[test]
+    fn a_jwt_is_recognised_by_its_signature() {
+        const HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsIng1dCI6ImVCWl9jbjNzWFlBZDBjaDRU";
+        const CLAIMS: &str =
+            "eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0";
+        let runner = format!("{HEADER}.{CLAIMS}.k3Jq9XwZp0Lr7TcVb2Nm5HsYd8Ue");
+        let secrets = Secrets::new([runner.as_str()]);
+        let other = format!("{HEADER}.{CLAIMS}.Zx7Wq2Ep9Rt4Yu1Io8Pa5Sd3Fg6H");
+        assert!(
+            !secrets.found_in(other.as_bytes()),
+            "another token of the issuer"
+        );
+        for echoed in [runner.as_str(), "k3Jq9XwZp0Lr7Tc", "K3JQ9XWZP0LR7TC"] {
+            assert!(secrets.found_in(echoed.as_bytes()), "{echoed}");
+        }
+        // a short signature (`alg: none`), a header that is no JSON or two parts: all of it
+        for whole in [
+            "eyJ.JWT.sig",
+            "abcdefghij.klm.nopqrstuvwxyz",
+            "eyJabcdefghij.klmnop",
+        ] {
+            let secrets = Secrets::new([whole]);
+            let head = &whole[..whole.find('.').unwrap()];
+            assert!(secrets.found_in(whole.as_bytes()), "{whole}");
+            assert_eq!(
+                secrets.found_in(format!("{head}.").as_bytes()),
+                head.len() >= GRAM,
+                "{whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_response_is_checked_against_the_secrets_known_when_it_is_examined() {
+        let run = RwLock::new(Secrets::new(["first-token-0a1b"]));
+        let known = Known::Run(&run, None);
+        assert!(!known.examine(|s| s.found_in(b"renewed-token-9z8y")));
+        run.write().unwrap().add("renewed-token-9z8y");
+        assert!(known.examine(|s| s.found_in(b"renewed-token-9z8y")));
+        // a request's signature counts for its own answer only
+        let signed = Known::Run(&run, Some("0123456789abcdef"));
+        assert!(signed.examine(|s| s.found_in(b"sig 0123456789ABCDEF")));
+        assert!(signed.examine(|s| s.found_in(b"first-token-0a1b")));
+        assert!(!known.examine(|s| s.found_in(b"0123456789abcdef")));
+        let held = Secrets::new(["held-secret-77"]);
+        assert!(Known::Held(&held).examine(|s| s.found_in(b"held-secret-77")));
+    }
+
     #[test]
     fn no_credentials_recognise_nothing() {
         assert!(!Secrets::new([""]).found_in(b"anything at all"));
@@ -275,10 +353,87 @@ mod tests {
 
     #[test]
     fn decoders_undo_each_encoding() {
-        assert_eq!(
-            decode_json(br#"a\u00e9\/\ud83d\ude00\q\u12"#),
-            "aé/😀\\q\\u12".as_bytes()
+        let json: [(&[u8], &str); 9] = [
+            (br#"a\u00e9\/\ud83d\ude00\q\u12"#, "aé/😀\\q\\u12"),
+            (br#"\n\t\r\b\f\"\\\/"#, "\n\t\r\u{8}\u{c}\"\\/"),
+            // a lone or unpaired surrogate stays as it was written
+            (br#"\ud83d!"#, "\\ud83d!"),
+            (br#"\ud83d\u0041"#, "\\ud83dA"),
+            (br#"\ud83d\ud83d"#, "\\ud83d\\ud83d"),
+            (br#"\ude00"#, "\\ude00"),
+            (br#"\uDBFF\uDFFF"#, "\u{10FFFF}"),
+            (b"ends with \\", "ends with \\"),
+            (br#"\u00zz \u00"#, "\\u00zz \\u00"),
+        ];
+        for (text, decoded) in json {
+            assert_eq!(decode_json(text), decoded.as_bytes(), "{text:?}");
+        }
+        let html: [(&[u8], &[u8]); 5] = [
+            (b"&#43;&#x2F;&#X2f;&amp;&lt;&#;", b"+//&&lt;&#;"),
+            (b"&#1234567890123;", b"&#1234567890123;"),
+            (b"&#x110000; &#xD800;", b"&#x110000; &#xD800;"),
+            (b"&#65", b"&#65"),
+            (b"a&b", b"a&b"),
+        ];
+        for (text, decoded) in html {
+            assert_eq!(decode_html(text), decoded, "{text:?}");
+        }
+    }
+
+    /// Standard base64 of `bytes`, padded: an encoder apart from the one under test.
+    fn base64(bytes: &[u8]) -> String {
+        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        bytes
+            .chunks(3)
+            .flat_map(|chunk| {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+                (0..4).map(move |i| match i <= chunk.len() {
+                    true => DIGITS[(n >> (18 - 6 * i)) as usize & 63] as char,
+                    false => '=',
+                })
+            })
+            .collect()
+    }
+
+    /// Base64 of any text holding the credential is recognised, wherever the credential
+    /// starts, in either alphabet; `+` and `/` come out of `>>>` and `???`.
+    #[test]
+    fn a_credential_inside_base64_data_is_recognised_at_every_alignment() {
+        let secret = "key>>>???-4f1d9a7c";
+        let secrets = Secrets::new([secret]);
+        for prefix in ["", "a", "ab", "abc"] {
+            let standard = base64(format!("{prefix}{secret}!").as_bytes());
+            let url_safe = standard.replace('+', "-").replace('/', "_");
+            assert!(
+                standard.contains('+') && standard.contains('/'),
+                "{standard}"
+            );
+            for encoded in [standard, url_safe] {
+                assert!(
+                    secrets.found_in(encoded.as_bytes()),
+                    "{prefix:?}: {encoded}"
+                );
+            }
+        }
+        assert!(
+            !secrets.found_in(base64(b"key>>>").as_bytes()),
+            "too little of it"
         );
-        assert_eq!(decode_html(b"&#43;&#x2F;&amp;&lt;&#;"), b"+/&&lt;&#;");
+    }
+
+    #[test]
+    fn short_credentials_and_exactly_one_run_are_recognised() {
+        // a credential of 1, 2 or 4 bytes has base64 forms of nothing at some alignments
+        for short in ["k", "ab", "abcd"] {
+            let secrets = Secrets::new([short]);
+            assert!(secrets.found_in(format!("x{short}y").as_bytes()), "{short}");
+        }
+        let secrets = Secrets::new(["tok-SECRET-4f1d9a7c"]);
+        assert!(secrets.found_in(b"tok-SECRET"), "a text of exactly one run");
+        assert!(secrets.found_in(b"T-4F1D9A7C"), "the last run, folded");
+        assert!(!secrets.found_in(b"tok-SECRE"));
     }
 }

@@ -8,7 +8,7 @@ use ureq::http::{self, Method};
 use ureq::{AsSendBody, Body};
 
 use super::classify::{self, Context, Failure, Response, Retry, identity_encoding};
-use super::secrets::Secrets;
+use super::secrets::Known;
 use super::{Client, MAX_BODY, MAX_ERROR_BODY, Request, faults};
 use crate::error::Error;
 use crate::secret::{Credentials, Token};
@@ -20,7 +20,7 @@ impl Client<'_> {
     pub(super) fn exchange(
         &self,
         outgoing: &Outgoing,
-        secrets: &Secrets,
+        known: &Known,
         log: &mut dyn FnMut(&str),
     ) -> Result<Received, Failure> {
         let left = self.deadline.left();
@@ -37,13 +37,13 @@ impl Client<'_> {
         }
         let (result, status) = match self.run(outgoing, timeout) {
             Err(e) => {
-                let failure = self.transport_failure(e, clamped, secrets, &outgoing.origin);
+                let failure = self.transport_failure(e, clamped, known, &outgoing.origin);
                 let kind = failure.error.kind().to_string();
                 (Err(failure), kind)
             }
             Ok(response) => {
                 let status = response.status().as_u16().to_string();
-                let received = self.receive(response, secrets, clamped, &outgoing.origin);
+                let received = self.receive(response, known, clamped, &outgoing.origin);
                 (received, status)
             }
         };
@@ -97,7 +97,7 @@ impl Client<'_> {
     fn receive(
         &self,
         mut response: http::Response<Body>,
-        secrets: &Secrets,
+        known: &Known,
         clamped: bool,
         origin: &str,
     ) -> Result<Received, Failure> {
@@ -118,7 +118,7 @@ impl Client<'_> {
         .map(header);
         let status = response.status().as_u16();
         let body = match identity_encoding(encoding.as_deref()) {
-            true => self.read_body(&mut response, status, secrets, clamped, origin)?,
+            true => self.read_body(&mut response, status, known, clamped, origin)?,
             false => Vec::new(),
         };
         Ok(Received {
@@ -138,7 +138,7 @@ impl Client<'_> {
         &self,
         response: &mut http::Response<Body>,
         status: u16,
-        secrets: &Secrets,
+        known: &Known,
         clamped: bool,
         origin: &str,
     ) -> Result<Vec<u8>, Failure> {
@@ -152,7 +152,7 @@ impl Client<'_> {
         self.received.set(self.received.get() + body.len() as u64);
         match read {
             Err(io) if status == 200 => {
-                Err(self.transport_failure(ureq::Error::from(io), clamped, secrets, origin))
+                Err(self.transport_failure(ureq::Error::from(io), clamped, known, origin))
             }
             // An error body cut short still says what it could.
             _ => Ok(body),
@@ -212,24 +212,16 @@ impl Client<'_> {
         headers
     }
 
-    fn transport_failure(
+    /// The failure for a transport fault; server text in it is checked against the
+    /// secrets known now.
+    pub(super) fn transport_failure(
         &self,
         e: ureq::Error,
         clamped: bool,
-        secrets: &Secrets,
+        known: &Known,
         origin: &str,
     ) -> Failure {
-        let detail = |text: String| {
-            classify::shown(
-                &text,
-                &Context {
-                    signed: false,
-                    retries: 0,
-                    secrets,
-                    now: self.deadline.clock().wall(),
-                },
-            )
-        };
+        let now = self.deadline.clock().wall();
         let timed_out = || match clamped {
             true => format!(
                 "no complete response from {origin} before {} passed",
@@ -240,7 +232,17 @@ impl Client<'_> {
                 humantime::format_duration(self.settings.timeout)
             ),
         };
-        let (error, retryable) = faults::transport_error(e, origin, timed_out, detail);
+        let hint = self.settings.region_hint.as_deref();
+        let (error, retryable) = known.examine(|secrets| {
+            let context = Context {
+                signed: false,
+                retries: 0,
+                secrets,
+                now,
+            };
+            let detail = |text: String| classify::shown(&text, &context);
+            faults::transport_error(e, origin, timed_out, detail, hint)
+        });
         Failure {
             error,
             retry: match retryable {

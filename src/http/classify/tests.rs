@@ -364,7 +364,14 @@ fn error_text_echoing_a_credential_is_withheld_whole() {
         serde_json::json!({"error_code": &TOKEN[..9], "error_msg": &TOKEN[9..]}).to_string();
     let escaped = r#"{"error_code":"APIGW.0301","error_msg":"token tok-SECRET\u002d4f1d9a7c"}"#;
     let location = format!("https://elsewhere.test/?t={TOKEN}");
+    // every character escaped three times over inside the JSON string: the body check
+    // undoes three rounds, the message's one more
+    let deep: String = TOKEN
+        .chars()
+        .map(|c| format!("\\\\u005cu005cu{:04x}", c as u32))
+        .collect();
     let bodies = [
+        format!(r#"{{"error_code":"APIGW.0301","error_msg":"{deep}"}}"#),
         serde_json::json!({"error_code": "APIGW.0301", "error_msg": long}).to_string(),
         split,
         escaped.to_string(),
