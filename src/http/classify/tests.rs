@@ -433,3 +433,65 @@ fn retry_after_takes_seconds_and_http_dates() {
         );
     }
 }
+
+/// Each spelling of the code and message; a number is its text; any other value, or a
+/// body that is no object, says nothing, and the other field still counts.
+#[test]
+fn error_bodies_are_read_in_every_spelling_and_value() {
+    let cases: [(&str, Option<&str>, Option<&str>); 12] = [
+        (
+            r#"{"error_code":"A.1","error_msg":"m"}"#,
+            Some("A.1"),
+            Some("m"),
+        ),
+        (
+            r#"{"errorCode":"A.2","errorMsg":"m"}"#,
+            Some("A.2"),
+            Some("m"),
+        ),
+        (r#"{"code":"A.3","message":"m"}"#, Some("A.3"), Some("m")),
+        (r#"{"code":401,"message":"m"}"#, Some("401"), Some("m")),
+        (r#"{"code":-1,"message":"m"}"#, Some("-1"), Some("m")),
+        (r#"{"code":1.5,"message":"m"}"#, Some("1.5"), Some("m")),
+        (r#"{"code":[1,[2]],"message":"m"}"#, None, Some("m")),
+        (r#"{"code":{"a":{"b":1}},"message":"m"}"#, None, Some("m")),
+        (r#"{"code":true,"message":null}"#, None, None),
+        (r#"{"code":"","message":"m"}"#, None, Some("m")),
+        (r#"{"code":"A","code":"B"}"#, None, None),
+        ("<html>502</html>", None, None),
+    ];
+    for (body, code, message) in cases {
+        assert_eq!(
+            error_body(body.as_bytes()),
+            (code.map(str::to_string), message.map(str::to_string)),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_refused_signature_says_what_to_check() {
+    let secrets = Secrets::new([TOKEN]);
+    let response = Response {
+        status: 401,
+        ..Response::default()
+    };
+    let signed = Context {
+        signed: true,
+        ..context(&secrets)
+    };
+    let failure = classify(&response, &signed).unwrap_err();
+    assert!(
+        failure.error.message().starts_with(
+            "the signature was refused: check that HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"
+        ),
+        "{}",
+        failure.error
+    );
+    let token = classify(&response, &context(&secrets)).unwrap_err();
+    assert!(
+        token.error.message().starts_with("the token was refused"),
+        "{}",
+        token.error
+    );
+}
