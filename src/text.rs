@@ -4,6 +4,8 @@
 //! escaped, never raw (`one_line`). CI command markers (`::`, `##vso[`, `##[`) are not
 //! this module's concern: every renderer escapes them for its audience.
 
+use std::borrow::Cow;
+
 /// Server text for a message is folded onto one line and cut to this many characters.
 const MAX_CHARS: usize = 500;
 
@@ -101,6 +103,52 @@ pub fn one_line(text: &str) -> String {
         Some((cut, _)) => format!("{}...", &folded[..cut]),
         None => folded,
     }
+}
+
+/// Longest id, state, name, commit, branch, time or step name a backend accepts: ids go
+/// into request paths and every report, and the services' own are far shorter.
+pub const MAX_TEXT: usize = 256;
+
+/// Why `text` (at `place`, e.g. `list[3].build_id`) may not be repeated: a hidden
+/// character (the policy above), or more than `MAX_TEXT` bytes.
+#[expect(
+    clippy::ptr_arg,
+    reason = "whether the text was borrowed from the JSON is the fast path"
+)]
+pub fn checked(text: &Cow<str>, place: impl Fn() -> String) -> Result<(), String> {
+    let refused = match text {
+        Cow::Borrowed(unescaped) => refused_unescaped(unescaped),
+        Cow::Owned(unescaped) => refused(unescaped),
+    };
+    if let Some(c) = refused {
+        return Err(format!("{} {}", place(), problem(c)));
+    }
+    if text.len() > MAX_TEXT {
+        return Err(format!(
+            "{} is {} bytes long (at most {MAX_TEXT})",
+            place(),
+            text.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A present, non-empty, checked string for `field` at `place` (`list[3]`, `details`).
+pub fn required_text(value: Option<Cow<str>>, place: &str, field: &str) -> Result<String, String> {
+    optional_text(value, place, field)?.ok_or_else(|| format!("{place} has no {field}"))
+}
+
+/// An absent, null or blank string is `None`; anything else must pass `checked`.
+pub fn optional_text(
+    value: Option<Cow<str>>,
+    place: &str,
+    field: &str,
+) -> Result<Option<String>, String> {
+    let Some(text) = value.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    checked(&text, || format!("{place}.{field}"))?;
+    Ok(Some(text.into_owned()))
 }
 
 #[cfg(test)]
@@ -209,5 +257,100 @@ mod tests {
         assert_eq!(one_line("a\u{200b}b\u{202e}"), "a\\u{200b}b\\u{202e}");
         let long = "x".repeat(MAX_CHARS + 5);
         assert_eq!(one_line(&long), format!("{}...", "x".repeat(MAX_CHARS)));
+    }
+
+    #[test]
+    fn text_is_checked_for_hidden_characters_and_length_only() {
+        let cases = [
+            ("main", Ok(Some("main"))),
+            ("feature/x-1", Ok(Some("feature/x-1"))),
+            (
+                "2025-06-24 12:10:30 +0000 UTC",
+                Ok(Some("2025-06-24 12:10:30 +0000 UTC")),
+            ),
+            // CI command markers are the renderers' to escape, as for every id
+            (
+                "::error::x ##vso[task.complete] ##[error]",
+                Ok(Some("::error::x ##vso[task.complete] ##[error]")),
+            ),
+            (" ", Ok(None)),
+            ("a\nb", Err("the build.branch contains a control character")),
+            (
+                "a\u{85}b",
+                Err("the build.branch contains a control character"),
+            ),
+            (
+                "ma\u{202e}in",
+                Err("the build.branch contains an invisible character (U+202E)"),
+            ),
+            (
+                "a\u{2028}b",
+                Err("the build.branch contains an invisible character (U+2028)"),
+            ),
+        ];
+        for (text, expected) in cases {
+            // Escaped in the JSON: only then can a C0 control be in it.
+            let got = optional_text(Some(Cow::Owned(text.into())), "the build", "branch");
+            assert_eq!(
+                got.as_ref().map(Option::as_deref).map_err(String::as_str),
+                expected,
+                "{text:?}"
+            );
+        }
+        assert_eq!(optional_text(None, "the build", "branch"), Ok(None));
+        let long = "b".repeat(MAX_TEXT + 1);
+        let err = optional_text(Some(Cow::Owned(long)), "the build", "branch").unwrap_err();
+        assert!(
+            err.starts_with("the build.branch is 257 bytes long"),
+            "{err}"
+        );
+        let err = required_text(Some(Cow::Borrowed("")), "list[2]", "job_id").unwrap_err();
+        assert_eq!(err, "list[2] has no job_id");
+    }
+
+    #[test]
+    fn server_text_is_refused_with_hidden_characters_or_too_long() {
+        type Expected = Result<Option<&'static str>, &'static str>;
+        let cases: [(Option<&str>, Expected); 9] = [
+            (None, Ok(None)),
+            (Some(""), Ok(None)),
+            (Some("  "), Ok(None)),
+            (Some("feature/x-1"), Ok(Some("feature/x-1"))),
+            (Some("::error::x ##vso["), Ok(Some("::error::x ##vso["))),
+            (
+                Some("a\nb"),
+                Err("list[2].code_branch contains a control character"),
+            ),
+            (
+                Some("ma\u{202e}in"),
+                Err("list[2].code_branch contains an invisible character (U+202E)"),
+            ),
+            (
+                Some("a\u{2028}"),
+                Err("list[2].code_branch contains an invisible character (U+2028)"),
+            ),
+            (
+                Some("a\u{85}"),
+                Err("list[2].code_branch contains a control character"),
+            ),
+        ];
+        for (value, expected) in cases {
+            // Escaped in the JSON: only then can a C0 control be in it.
+            let got = optional_text(
+                value.map(|v| v.to_string().into()),
+                "list[2]",
+                "code_branch",
+            );
+            let expected = expected.map(|t| t.map(String::from)).map_err(String::from);
+            assert_eq!(got, expected, "{value:?}");
+        }
+        let long = optional_text(Some("b".repeat(MAX_TEXT + 1).into()), "list[0]", "x");
+        assert_eq!(
+            long,
+            Err("list[0].x is 257 bytes long (at most 256)".to_string())
+        );
+        assert!(optional_text(Some("b".repeat(MAX_TEXT).into()), "list[0]", "x").is_ok());
+        let missing = required_text(Some(" ".into()), "the build", "name");
+        assert_eq!(missing, Err("the build has no name".to_string()));
     }
 }

@@ -11,11 +11,11 @@ use serde::de::MapAccess;
 
 use super::envelope::Envelope;
 use super::window::wall_clock;
-use super::{optional_text, required_text};
 use crate::backend::PER_PAGE;
 use crate::error::Error;
 use crate::json::{self, Fields, Named, Slot};
 use crate::model::{Build, BuildDetails, Progress, State};
+use crate::text::{optional_text, required_text};
 
 const BUILD_LIST: Named = Named {
     name: "build list",

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::optional_text;
 use crate::error::{Error, HttpFailure};
 use crate::json::{self, Fields, Slot};
 use crate::text::one_line;
+use crate::text::optional_text;
 
 /// `history-details` of a build that never ran, on HTTP 403.
 const NEVER_RAN: &str = "CB.00031059";

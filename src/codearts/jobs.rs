@@ -13,10 +13,10 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::envelope::Envelope;
 use super::request::{Id, is_id};
-use super::required_text;
 use crate::error::Error;
 use crate::json::{self, Fields, Named, Slot};
 use crate::model::Job;
+use crate::text::required_text;
 
 const JOB_LIST: Named = Named {
     name: "job list",

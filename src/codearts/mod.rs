@@ -20,7 +20,6 @@ mod request;
 mod steps;
 mod window;
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -32,7 +31,6 @@ use crate::http::Client;
 use crate::model::record::BuildIds;
 use crate::model::{Build, BuildDetails, Job};
 use crate::secret::{Endpoint, regional};
-use crate::text;
 use builds::{Record, parse_builds_page};
 use paging::{WindowRead, read_window};
 use request::{Get, builds, history_details, job_list};
@@ -200,101 +198,9 @@ impl Backend for CodeArts<'_> {
     }
 }
 
-/// Longest id, state, name, commit, branch or step name the gate accepts: they go into
-/// reports, and CodeArts' own are far shorter.
-const MAX_TEXT: usize = 256;
-
-/// Why `text` (at `place`, e.g. `job_build_states[3].code_branch`) may not be repeated: a
-/// hidden character (the one server-text policy), or more than `MAX_TEXT` bytes.
-#[expect(
-    clippy::ptr_arg,
-    reason = "whether the text was borrowed from the JSON is the fast path"
-)]
-fn checked(text: &Cow<str>, place: impl Fn() -> String) -> Result<(), String> {
-    let refused = match text {
-        Cow::Borrowed(unescaped) => text::refused_unescaped(unescaped),
-        Cow::Owned(unescaped) => text::refused(unescaped),
-    };
-    if let Some(c) = refused {
-        return Err(format!("{} {}", place(), text::problem(c)));
-    }
-    if text.len() > MAX_TEXT {
-        return Err(format!(
-            "{} is {} bytes long (at most {MAX_TEXT})",
-            place(),
-            text.len()
-        ));
-    }
-    Ok(())
-}
-
-/// A present, non-empty, checked string for `field` at `place`.
-fn required_text(value: Option<Cow<str>>, place: &str, field: &str) -> Result<String, String> {
-    optional_text(value, place, field)?.ok_or_else(|| format!("{place} has no {field}"))
-}
-
-/// An absent, null or blank string is `None`; anything else must pass `checked`.
-fn optional_text(
-    value: Option<Cow<str>>,
-    place: &str,
-    field: &str,
-) -> Result<Option<String>, String> {
-    let Some(text) = value.filter(|t| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    checked(&text, || format!("{place}.{field}"))?;
-    Ok(Some(text.into_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_text_is_refused_with_hidden_characters_or_too_long() {
-        type Expected = Result<Option<&'static str>, &'static str>;
-        let cases: [(Option<&str>, Expected); 9] = [
-            (None, Ok(None)),
-            (Some(""), Ok(None)),
-            (Some("  "), Ok(None)),
-            (Some("feature/x-1"), Ok(Some("feature/x-1"))),
-            (Some("::error::x ##vso["), Ok(Some("::error::x ##vso["))),
-            (
-                Some("a\nb"),
-                Err("list[2].code_branch contains a control character"),
-            ),
-            (
-                Some("ma\u{202e}in"),
-                Err("list[2].code_branch contains an invisible character (U+202E)"),
-            ),
-            (
-                Some("a\u{2028}"),
-                Err("list[2].code_branch contains an invisible character (U+2028)"),
-            ),
-            (
-                Some("a\u{85}"),
-                Err("list[2].code_branch contains a control character"),
-            ),
-        ];
-        for (value, expected) in cases {
-            // Escaped in the JSON: only then can a C0 control be in it.
-            let got = optional_text(
-                value.map(|v| v.to_string().into()),
-                "list[2]",
-                "code_branch",
-            );
-            let expected = expected.map(|t| t.map(String::from)).map_err(String::from);
-            assert_eq!(got, expected, "{value:?}");
-        }
-        let long = optional_text(Some("b".repeat(MAX_TEXT + 1).into()), "list[0]", "x");
-        assert_eq!(
-            long,
-            Err("list[0].x is 257 bytes long (at most 256)".to_string())
-        );
-        assert!(optional_text(Some("b".repeat(MAX_TEXT).into()), "list[0]", "x").is_ok());
-        let missing = required_text(Some(" ".into()), "the build", "name");
-        assert_eq!(missing, Err("the build has no name".to_string()));
-    }
 
     #[test]
     fn the_endpoint_follows_the_region_and_its_site() {

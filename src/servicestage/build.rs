@@ -7,10 +7,10 @@ use std::borrow::Cow;
 
 use serde::de::MapAccess;
 
-use super::{optional_text, required_text};
 use crate::error::Error;
 use crate::json::{self, Fields, Named, Slot};
 use crate::model::{BuildDetails, State};
+use crate::text::{optional_text, required_text};
 
 const DETAILS: Named = Named {
     name: "build details",

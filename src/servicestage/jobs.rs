@@ -8,10 +8,10 @@ use std::collections::hash_map::Entry;
 
 use serde::de::MapAccess;
 
-use super::required_text;
 use crate::error::Error;
 use crate::json::{self, Fields, Named, Slot};
 use crate::model::Job;
+use crate::text::required_text;
 
 const JOB_LIST: Named = Named {
     name: "job list",

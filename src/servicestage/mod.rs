@@ -6,8 +6,6 @@ mod build;
 mod jobs;
 mod page;
 
-use std::borrow::Cow;
-
 use crate::backend::{Backend, PER_PAGE, Page, PageRef};
 use crate::encoding::percent_encode;
 use crate::error::Error;
@@ -15,7 +13,6 @@ use crate::http::Client;
 use crate::model::record::BuildIds;
 use crate::model::{Build, BuildDetails, Job};
 use crate::secret::{Endpoint, regional};
-use crate::text;
 use build::{failed_phase, parse_build_details, parse_phases};
 pub use jobs::is_documented_job_name;
 use jobs::{JobPage, parse_job_page};
@@ -113,107 +110,9 @@ impl Backend for ServiceStage<'_> {
     }
 }
 
-/// Longest id, name, branch or time the gate accepts: ids go into request paths and every
-/// report, and ServiceStage's are far shorter.
-const MAX_TEXT: usize = 256;
-
-/// Why `text` (at `place`, e.g. `list[3].build_id`) may not be repeated: a hidden
-/// character (the one server-text policy), or more than `MAX_TEXT` bytes.
-#[expect(
-    clippy::ptr_arg,
-    reason = "whether the text was borrowed from the JSON is the fast path"
-)]
-fn checked(text: &Cow<str>, place: impl Fn() -> String) -> Result<(), String> {
-    let refused = match text {
-        Cow::Borrowed(unescaped) => text::refused_unescaped(unescaped),
-        Cow::Owned(unescaped) => text::refused(unescaped),
-    };
-    if let Some(c) = refused {
-        return Err(format!("{} {}", place(), text::problem(c)));
-    }
-    if text.len() > MAX_TEXT {
-        return Err(format!(
-            "{} is {} bytes long (at most {MAX_TEXT})",
-            place(),
-            text.len()
-        ));
-    }
-    Ok(())
-}
-
-/// A present, non-empty, checked string for `field` at `place` (`list[3]`, `details`).
-fn required_text(value: Option<Cow<str>>, place: &str, field: &str) -> Result<String, String> {
-    match optional_text(value, place, field)? {
-        Some(text) => Ok(text),
-        None => Err(format!("{place} has no {field}")),
-    }
-}
-
-/// An absent, null or blank string is `None`; anything else must pass `checked`.
-fn optional_text(
-    value: Option<Cow<str>>,
-    place: &str,
-    field: &str,
-) -> Result<Option<String>, String> {
-    let Some(text) = value.filter(|t| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    checked(&text, || format!("{place}.{field}"))?;
-    Ok(Some(text.into_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_checked_for_hidden_characters_and_length_only() {
-        let cases = [
-            ("main", Ok(Some("main"))),
-            ("feature/x-1", Ok(Some("feature/x-1"))),
-            (
-                "2025-06-24 12:10:30 +0000 UTC",
-                Ok(Some("2025-06-24 12:10:30 +0000 UTC")),
-            ),
-            // CI command markers are the renderers' to escape, as for every id
-            (
-                "::error::x ##vso[task.complete] ##[error]",
-                Ok(Some("::error::x ##vso[task.complete] ##[error]")),
-            ),
-            (" ", Ok(None)),
-            ("a\nb", Err("the build.branch contains a control character")),
-            (
-                "a\u{85}b",
-                Err("the build.branch contains a control character"),
-            ),
-            (
-                "ma\u{202e}in",
-                Err("the build.branch contains an invisible character (U+202E)"),
-            ),
-            (
-                "a\u{2028}b",
-                Err("the build.branch contains an invisible character (U+2028)"),
-            ),
-        ];
-        for (text, expected) in cases {
-            // Escaped in the JSON: only then can a C0 control be in it.
-            let got = optional_text(Some(Cow::Owned(text.into())), "the build", "branch");
-            assert_eq!(
-                got.as_ref().map(Option::as_deref).map_err(String::as_str),
-                expected,
-                "{text:?}"
-            );
-        }
-        assert_eq!(optional_text(None, "the build", "branch"), Ok(None));
-        let long = "b".repeat(MAX_TEXT + 1);
-        let err = optional_text(Some(Cow::Owned(long)), "the build", "branch").unwrap_err();
-        assert!(
-            err.starts_with("the build.branch is 257 bytes long"),
-            "{err}"
-        );
-        let err = required_text(Some(Cow::Borrowed("")), "list[2]", "job_id").unwrap_err();
-        assert_eq!(err, "list[2] has no job_id");
-    }
 
     #[test]
     fn the_endpoint_follows_the_region() {

@@ -10,11 +10,11 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::checked;
 use crate::backend::Page;
 use crate::error::Error;
 use crate::json::{self, Fields, Named, Slot};
 use crate::model::{Build, Progress, State};
+use crate::text::checked;
 
 const RESPONSE: Named = Named {
     name: "response",
